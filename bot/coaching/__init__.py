@@ -1,0 +1,1 @@
+"""The coaching core: guidelines, review and rewrite. It knows nothing about Slack."""

@@ -1,0 +1,43 @@
+"""The result of reviewing one draft, shared by every reviewer engine."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Verdict = Literal["ok", "needs_work"]
+Engine = Literal["llm", "offline"]
+
+
+class Finding(BaseModel):
+    """One place where the draft goes against a guideline."""
+
+    guideline: str = Field(description="Id of the guideline, e.g. 'dont-argue'.")
+    quote: str = Field(description="The exact span of the draft that breaks the guideline.")
+    explanation: str = Field(description="One sentence, in the draft's language, saying why.")
+
+
+class Review(BaseModel):
+    """A reviewed draft: the verdict, what was found and a rewrite ready to paste."""
+
+    verdict: Verdict
+    language: str = Field(description="ISO 639-1 code of the draft's language.")
+    findings: list[Finding] = Field(default_factory=list)
+    rewrite: str = Field(description="The improved reply; the draft itself when it is ok.")
+    engine: Engine
+    model: str | None = Field(default=None, description="Model name when the LLM reviewed it.")
+    note: str | None = Field(default=None, description="A remark for the user, e.g. a fallback.")
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def guideline_ids(self) -> list[str]:
+        """Ids of the guidelines found, each once, in order of first appearance."""
+        return list(dict.fromkeys(f.guideline for f in self.findings))
+
+    def public_dict(self) -> dict:
+        """The review as the documented JSON shape (``--json``)."""
+        return self.model_dump(
+            include={"verdict", "language", "findings", "rewrite", "engine", "model", "note"}
+        )
