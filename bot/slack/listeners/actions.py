@@ -1,0 +1,30 @@
+"""The "Helpful" / "Not helpful" buttons under a review."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, Respond
+
+from bot.messages import message
+from bot.slack.blocks import FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL
+from bot.slack.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(FEEDBACK_HELPFUL)
+    @app.action(FEEDBACK_NOT_HELPFUL)
+    def vote(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        ack()
+        user = (body.get("user") or {}).get("id", "")
+        value = str(action.get("value", ""))
+        if not value.isdigit():
+            return
+        services.storage.record_feedback(
+            int(value), user, helpful=action.get("action_id") == FEEDBACK_HELPFUL
+        )
+        locale = (body.get("user") or {}).get("locale", "en")[:2]
+        respond(response_type="ephemeral", replace_original=False,
+                text=message("thanks_for_vote", locale))

@@ -1,0 +1,68 @@
+"""App Home: how to use Tone Coach, the team's guidelines, and the user's own progress."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.blocks import MAX_BLOCKS, context_block, section
+from bot.slack.escape import escape
+from bot.slack.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event.get("user", "")
+        view = home_view(services, context.team_id or "", user)
+        try:
+            client.views_publish(user_id=user, view=view)
+        except SlackApiError as exc:
+            log.warning("views.publish failed: %s", exc.response.get("error"))
+
+
+def home_view(services: Services, team_id: str, user_id: str) -> dict:
+    """The Home tab for one user."""
+    titles = services.titles("en")
+    storage = services.storage
+    reaction = services.settings.reaction
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Tone Coach"}},
+        section(
+            "*Three ways to check a reply before you send it*\n"
+            "• `/tone-check <your draft>`: a private review with a suggested rewrite\n"
+            f"• React with :{reaction}: to a message: the review goes into its thread\n"
+            "• *Check tone* in any message's ⋯ menu: a review only you can see\n"
+            "Leads: `/tone-check watch` in a drafts channel, `/tone-check tips 09:30 "
+            "Europe/Tallinn` for a daily tip."
+        ),
+        {"type": "divider"},
+        section("*Your recent checks*"),
+    ]
+    recent = storage.recent_reviews(team_id, user_id, limit=5)
+    if not recent:
+        blocks.append(context_block("No checks yet: try `/tone-check` with your next reply."))
+    for review in recent:
+        verdict = ":white_check_mark: ok" if review.verdict == "ok" else ":mag: needs work"
+        found = ", ".join(titles.get(g, g) for g in review.guidelines) or "nothing to fix"
+        when = review.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        blocks.append(context_block(f"{when} · {verdict} · {escape(found)}"))
+    top = storage.user_top_findings(team_id, user_id, days=30, limit=3)
+    if top:
+        lines = "\n".join(f"• {escape(titles.get(g, g))}: {n}×" for g, n in top)
+        blocks.append(section(f"*What you trip on most (30 days)*\n{lines}"))
+    team_top = storage.team_top_guidelines(team_id, days=7, limit=3)
+    if team_top:
+        lines = "\n".join(f"• {escape(titles.get(g, g))}: {n}×" for g, n in team_top)
+        blocks.append(section(f"*The team's most frequent findings (7 days)*\n{lines}"))
+    blocks += [{"type": "divider"}, section("*The team's guidelines*")]
+    for guideline in services.coach.guidelines.guidelines:
+        blocks.append(section(f"*{escape(guideline.title['en'])}*\n{escape(guideline.why)}"))
+    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}

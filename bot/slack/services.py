@@ -1,0 +1,60 @@
+"""What every listener needs: the coach, the storage, the settings, and the review runner."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from bot.coaching.coach import Coach
+from bot.coaching.review import Review
+from bot.config import SlackSettings
+from bot.slack.blocks import review_message
+from bot.slack.drafts import DraftRequest
+from bot.storage import ReviewRecord, Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Shared by the listeners of one app; safe to use from many threads."""
+
+    coach: Coach
+    storage: Storage
+    settings: SlackSettings = field(default_factory=SlackSettings)
+
+    def titles(self, language: str) -> dict[str, str]:
+        """Guideline titles in ``language``, for showing findings."""
+        return {g.id: g.localized_title(language) for g in self.coach.guidelines.guidelines}
+
+    def review(self, request: DraftRequest) -> tuple[Review, dict]:
+        """Review the draft, record it (without its text) and build the Slack message.
+
+        Raises :class:`bot.coaching.coach.DraftError` for an empty or over-long draft.
+        """
+        started = time.monotonic()
+        review = self.coach.review(request.draft, request.context)
+        latency_ms = int((time.monotonic() - started) * 1000)
+        review_id = self._record(request, review, latency_ms)
+        return review, review_message(review, self.titles(review.language), review_id)
+
+    def _record(self, request: DraftRequest, review: Review, latency_ms: int) -> int | None:
+        record = ReviewRecord(
+            team_id=request.team_id,
+            channel_id=request.channel_id,
+            user_id=request.user_id,
+            entry_point=request.entry_point,
+            verdict=review.verdict,
+            guidelines=review.guideline_ids,
+            engine=review.engine,
+            model=review.model,
+            latency_ms=latency_ms,
+            prompt_tokens=review.prompt_tokens,
+            completion_tokens=review.completion_tokens,
+        )
+        try:
+            return self.storage.record_review(record)
+        except Exception:  # a stats row must never cost the agent their review
+            log.exception("could not record a review")
+            return None

@@ -1,0 +1,87 @@
+"""Plain values going in and out of storage; the database rows stay private."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENTRY_POINTS = ("command", "reaction", "watch", "shortcut")
+VERDICTS = ("ok", "needs_work")
+ENGINES = ("llm", "offline")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+
+
+def _require(value: str, allowed: tuple[str, ...], name: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """What is kept about one review: who, where, the outcome and its cost. Never the text."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    entry_point: str
+    verdict: str
+    guidelines: list[str]
+    engine: str
+    model: str | None
+    latency_ms: int
+    prompt_tokens: int
+    completion_tokens: int
+
+    def __post_init__(self) -> None:
+        _require(self.entry_point, ENTRY_POINTS, "entry_point")
+        _require(self.verdict, VERDICTS, "verdict")
+        _require(self.engine, ENGINES, "engine")
+        for name in ("latency_ms", "prompt_tokens", "completion_tokens"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} cannot be negative")
+
+
+@dataclass(frozen=True)
+class StoredReview:
+    """A review as read back: enough to list a user's recent reviews."""
+
+    id: int
+    verdict: str
+    guidelines: list[str]
+    engine: str
+    entry_point: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TipSubscription:
+    """A channel's daily tip: when (local time, time zone, weekdays) and in which language."""
+
+    team_id: str
+    channel_id: str
+    time: str
+    timezone: str
+    weekdays: tuple[str, ...]
+    language: str
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Checked here so that the scheduler never meets a row it cannot interpret.
+        if not _HH_MM.fullmatch(self.time):
+            raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        object.__setattr__(self, "weekdays", tuple(self.weekdays))
+        if not self.weekdays:
+            raise ValueError("weekdays cannot be empty")
+        for day in self.weekdays:
+            _require(day, WEEKDAYS, "weekdays")
+        if not self.language:
+            raise ValueError("language cannot be empty")

@@ -1,0 +1,172 @@
+"""The tables Tone Coach owns. Changing them means adding an Alembic migration too.
+
+Slack's OAuth tables (``slack_installations``, ``slack_bots``, ``slack_oauth_states``) are
+defined by slack_sdk; the initial migration creates them, nothing here maps them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.storage.records import ENGINES, ENTRY_POINTS, VERDICTS
+
+SLACK_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so UTC is stored naive
+    (which also keeps its text comparisons right) and marked UTC again when read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: storage needs timezone-aware values")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _one_of(column: str, allowed: tuple[str, ...]) -> CheckConstraint:
+    values = ", ".join(f"'{value}'" for value in allowed)
+    return CheckConstraint(f"{column} IN ({values})", name=column)
+
+
+class Base(DeclarativeBase):
+    # Named constraints let later migrations drop or alter them (SQLite batch mode needs names).
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class Delivery(Base):
+    """A Slack delivery already handled: an event_id, or a key made for a command or action."""
+
+    __tablename__ = "processed_deliveries"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Review(Base):
+    """One review's metadata. The draft and the rewrite are deliberately not stored."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        _one_of("entry_point", ENTRY_POINTS),
+        _one_of("verdict", VERDICTS),
+        _one_of("engine", ENGINES),
+        Index(None, "team_id", "user_id", "created_at"),
+        Index(None, "team_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    entry_point: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(16))
+    engine: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str | None] = mapped_column(String(100))
+    latency_ms: Mapped[int]
+    prompt_tokens: Mapped[int]
+    completion_tokens: Mapped[int]
+    # Indexed on its own for the retention purge.
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Finding(Base):
+    """A guideline a review found, one row each so they can be counted."""
+
+    __tablename__ = "review_findings"
+
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
+    )
+    guideline_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Keeps the order the reviewer reported them in.
+    position: Mapped[int]
+
+
+class Feedback(Base):
+    """One user's vote on one review; voting again replaces it."""
+
+    __tablename__ = "review_feedback"
+
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    helpful: Mapped[bool]
+    updated_at: Mapped[datetime]
+
+
+class WatchedChannel(Base):
+    """A channel where Tone Coach reviews drafts without being asked."""
+
+    __tablename__ = "watched_channels"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class TipSubscriptionRow(Base):
+    """A channel's daily tip schedule; weekdays are stored comma-separated ("mon,tue")."""
+
+    __tablename__ = "tip_subscriptions"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekdays: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class TipDelivery(Base):
+    """Today's tip for a channel. The primary key makes it one row per channel per local day."""
+
+    __tablename__ = "tip_deliveries"
+    __table_args__ = (_one_of("status", ("posted", "failed")),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    local_date: Mapped[date] = mapped_column(primary_key=True)
+    tip_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8))
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime]

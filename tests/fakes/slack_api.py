@@ -1,0 +1,135 @@
+"""A fake Slack Web API on loopback that records every call with its body.
+
+Point the real ``slack_sdk`` client at it with ``base_url=fake.api_url``. It also serves
+``response_url`` posts, so ephemeral replies to slash commands and shortcuts are recorded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from tests.fakes.http import FakeServer, Request, Response
+
+BOT_USER = "UBOT"
+TEAM = "T1"
+
+
+@dataclass
+class Call:
+    """One Web API call (``method`` such as ``chat.postMessage``) or response_url post."""
+
+    method: str
+    args: dict
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeSlack(FakeServer):
+    """Enough of the Web API for Tone Coach, with scripted failures per method."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: dict[str, list[dict]] = defaultdict(list)  # channel -> messages
+        self.failures: dict[str, deque[Response]] = defaultdict(deque)
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        super().__init__(self._answer)
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "cmd") -> str:
+        return f"{self.url}/respond/{name}"
+
+    # --- scripting -------------------------------------------------------------------
+    def add_message(self, channel: str, text: str, user: str = "UAGENT",
+                    thread_ts: str | None = None, ts: str | None = None) -> str:
+        ts = ts or f"1700000000.{next(self._ts):06d}"
+        message = {"type": "message", "user": user, "text": text, "ts": ts}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self.messages[channel].append(message)
+        return ts
+
+    def fail(self, method: str, error: str | None = None, *, status: int = 200,
+             headers: dict[str, str] | None = None) -> None:
+        """Make the next call to ``method`` fail with a Slack error or an HTTP status."""
+        body = {"ok": False, "error": error or "ratelimited"}
+        self.failures[method].append(Response(status, body, headers or {}))
+
+    # --- reading ---------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until ``count`` calls to ``method`` arrived; fail the test otherwise."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self.calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = sorted({c.method for c in self.calls})
+                    raise AssertionError(f"no {count} x {method} within {timeout}s; saw {seen}")
+                self._changed.wait(left)
+
+    # --- serving ---------------------------------------------------------------------
+    def _answer(self, request: Request) -> Response:
+        if request.path.startswith("/respond/"):
+            args = request.json
+            args["response_url"] = request.path
+            self._record("response_url", args)
+            return Response(200, "ok", {"content-type": "text/plain"})
+        method = request.path.removeprefix("/api/")
+        is_json = request.headers.get("content-type", "").startswith("application/json")
+        args = request.json if is_json else request.form
+        self._record(method, args)
+        with self._lock:
+            failure = self.failures[method].popleft() if self.failures[method] else None
+        if failure:
+            return failure
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        return Response(200, handler(args) if handler else {"ok": True})
+
+    def _record(self, method: str, args: dict) -> None:
+        with self._changed:
+            self.calls.append(Call(method, args))
+            self._changed.notify_all()
+
+    def _auth_test(self, args: dict) -> dict:
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "tone-coach",
+                "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT"}
+
+    def _chat_postMessage(self, args: dict) -> dict:
+        ts = f"1800000000.{next(self._ts):06d}"
+        return {"ok": True, "channel": args.get("channel"), "ts": ts,
+                "message": {"text": args.get("text", ""), "ts": ts}}
+
+    def _chat_update(self, args: dict) -> dict:
+        return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+
+    def _chat_postEphemeral(self, args: dict) -> dict:
+        return {"ok": True, "message_ts": f"1900000000.{next(self._ts):06d}"}
+
+    def _conversations_history(self, args: dict) -> dict:
+        found = [m for m in self.messages[args["channel"]]
+                 if m["ts"] == args.get("latest") and m.get("thread_ts", m["ts"]) == m["ts"]]
+        return {"ok": True, "messages": found, "has_more": False}
+
+    def _conversations_replies(self, args: dict) -> dict:
+        channel, ts = args["channel"], args["ts"]
+        target = next((m for m in self.messages[channel] if m["ts"] == ts), None)
+        if target is None:
+            return {"ok": False, "error": "thread_not_found"}
+        parent_ts = target.get("thread_ts", ts)
+        thread = [m for m in self.messages[channel]
+                  if m["ts"] == parent_ts or m.get("thread_ts") == parent_ts]
+        return {"ok": True, "messages": thread, "has_more": False}

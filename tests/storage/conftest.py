@@ -1,0 +1,34 @@
+"""The ``storage`` fixture: every storage test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.storage.storage_helpers import PG_SKIP_REASON, empty_postgres_schema
+
+from bot.storage import Storage
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a new SQLite file, or a new schema on TEST_DATABASE_URL's server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tone_coach.db'}"
+        return
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url:
+        pytest.skip(PG_SKIP_REASON)
+    with empty_postgres_schema(server_url) as url:
+        yield url
+
+
+@pytest.fixture
+def storage(database_url: str) -> Iterator[Storage]:
+    """A Storage on an empty database, migrated to the latest schema."""
+    storage = Storage(database_url)
+    storage.upgrade()
+    yield storage
+    storage.close()

@@ -1,0 +1,84 @@
+"""The tone-coach command line, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+BAD = "As I already explained, that's how our billing works."
+
+
+def run(*args: str, stdin: str | None = None, env: dict | None = None):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TONE_COACH_"))}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
+                          capture_output=True, env={**clean, **(env or {})}, timeout=60)
+
+
+def test_check_prints_the_review_and_exits_1_when_it_needs_work():
+    result = run("check", "--context", "Why was I charged twice?", BAD)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("needs work (en, offline engine)")
+    assert "dont-argue" in result.stdout
+    assert "Suggested rewrite:" in result.stdout
+
+
+def test_check_exits_0_for_a_good_draft_and_reads_stdin():
+    result = run("check", stdin="Thank you for your patience! Your refund of €19.99 is on its way.")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("ok (en, offline engine)")
+
+
+def test_json_output_has_the_documented_keys():
+    result = run("check", "--json", BAD)
+    review = json.loads(result.stdout)
+    assert {"verdict", "language", "findings", "rewrite", "engine"} <= set(review)
+    assert review["engine"] == "offline" and review["verdict"] == "needs_work"
+    assert {"guideline", "quote", "explanation"} == set(review["findings"][0])
+
+
+@pytest.mark.parametrize("draft", ["", "   ", "x" * 12_001])
+def test_bad_input_exits_2_with_one_line(draft):
+    result = run("check", draft)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_a_broken_guidelines_file_is_one_line_naming_it(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_text("guidelines:\n  - id: dont-argue\n", encoding="utf-8")
+    result = run("check", BAD, env={"TONE_COACH_GUIDELINES": str(path)})
+    assert result.returncode == 2
+    assert str(path) in result.stderr and "'dont-argue'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unreachable_model_endpoint_still_answers_offline_with_a_note():
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "TONE_COACH_MODEL_DEADLINE": "1"}
+    result = run("check", BAD, env=env)
+    assert result.returncode == 1
+    assert "offline engine" in result.stdout and "note:" in result.stdout
+
+
+def test_a_rejected_key_is_one_clear_line(tmp_path):
+    from tests.fakes.http import Response
+    from tests.fakes.openai_api import FakeOpenAI
+
+    with FakeOpenAI(lambda request: Response(401, {"error": {"message": "bad key"}})) as fake:
+        env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "sk-wrong"}
+        result = run("check", BAD, env=env)
+    assert result.returncode == 2
+    assert "API key" in result.stderr and "OPENAI_API_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_prints_the_figures():
+    from tests.coaching import CORPUS
+
+    result = run("eval", str(CORPUS), "--offline")
+    assert result.returncode == 0, result.stderr
+    assert "verdict accuracy" in result.stdout and "numbers kept" in result.stdout
