@@ -53,8 +53,11 @@ class WebApp:
             "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
             "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
         }
-        if self.verifier and not self.verifier.is_valid_request(body, headers):
-            return "401 Unauthorized", b"invalid signature"
+        if self.verifier:
+            # slack_sdk's verifier raises on a missing timestamp instead of saying no.
+            stamped = headers["x-slack-request-timestamp"].isdigit()
+            if not stamped or not self.verifier.is_valid_request(body, headers):
+                return "401 Unauthorized", b"invalid signature"
         if not _readable(body.decode("utf-8", "replace"), environ.get("CONTENT_TYPE", "")):
             return "400 Bad Request", b"malformed payload"
         return None

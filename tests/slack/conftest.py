@@ -1,0 +1,161 @@
+"""End-to-end fixtures: the real app over HTTP, a fake Slack Web API, a fake model server."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.coaching.coach import Coach
+from bot.coaching.guidelines import load_guidelines
+from bot.coaching.llm import LLMReviewer, ModelSettings
+from bot.coaching.prompts import load_prompts
+from bot.config import SlackSettings
+from bot.slack.app import build_app
+from bot.slack.server import WebApp, make_server
+from bot.slack.services import Services
+from bot.storage import Storage
+from tests.fakes.http import Request, Response
+from tests.fakes.openai_api import FakeOpenAI, review_reply
+from tests.fakes.slack_api import TEAM, FakeSlack
+
+SECRET = "test-signing-secret"
+
+
+def sign(body: bytes, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    """Headers exactly as Slack signs a request (v0 HMAC-SHA256 of 'v0:ts:body')."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    elapsed: float
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class RunningApp:
+    url: str
+    services: Services
+    slack: FakeSlack
+    model: FakeOpenAI
+
+    def post(self, body: bytes, content_type: str, headers: dict | None = None,
+             signed: bool = True) -> Reply:
+        all_headers = {"Content-Type": content_type, **(sign(body) if signed else {})}
+        all_headers.update(headers or {})
+        request = urllib.request.Request(f"{self.url}/slack/events", data=body,
+                                         headers=all_headers, method="POST")
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Reply(response.status, response.read().decode(), time.monotonic() - started)
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode(), time.monotonic() - started)
+
+    def command(self, text: str, *, channel: str = "C1", user: str = "UAGENT",
+                trigger: str | None = None, headers: dict | None = None) -> Reply:
+        form = {
+            "token": "x", "team_id": TEAM, "team_domain": "fake", "channel_id": channel,
+            "channel_name": "support", "user_id": user, "user_name": "agent",
+            "command": "/tone-check", "text": text, "api_app_id": "A1",
+            "response_url": self.slack.response_url(trigger or "cmd"),
+            "trigger_id": trigger or f"trig-{time.monotonic_ns()}",
+        }
+        return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded", headers)
+
+    def event(self, event: dict, *, event_id: str | None = None,
+              headers: dict | None = None) -> Reply:
+        body = {
+            "token": "x", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
+            "event_id": event_id or f"Ev{time.monotonic_ns()}", "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+        }
+        return self.post(json.dumps(body).encode(), "application/json", headers)
+
+    def interaction(self, payload: dict) -> Reply:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded")
+
+
+def llm_coach(model: FakeOpenAI, **settings) -> Coach:
+    guidelines = load_guidelines()
+    options = {"model": "fake-model", "base_url": model.base_url, "api_key": "sk-test",
+               "request_timeout": 2.0, "deadline": 3.0, **settings}
+    return Coach(guidelines, LLMReviewer(guidelines, load_prompts(), ModelSettings(**options)))
+
+
+@pytest.fixture
+def slack():
+    with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture
+def model():
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def storage(tmp_path):
+    store = Storage(f"sqlite:///{tmp_path / 'app.db'}")
+    store.upgrade()
+    return store
+
+
+def start_app(slack: FakeSlack, model: FakeOpenAI, storage: Storage, **settings):
+    options = {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": slack.api_url,
+               "workers": 16, **settings}
+    services = Services(coach=llm_coach(model), storage=storage, settings=SlackSettings(**options))
+    web = WebApp(build_app(services), SECRET)
+    server = make_server(web, "127.0.0.1", 0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    app = RunningApp(f"http://127.0.0.1:{server.effective_port}", services, slack, model)
+    return app, server
+
+
+@pytest.fixture
+def app(slack, model, storage):
+    running, server = start_app(slack, model, storage)
+    yield running
+    server.close()
+
+
+def answer_like_a_model(request: Request) -> Response:
+    """The fake model's default: flags 'As I already explained', passes anything else."""
+
+    user = request.json["messages"][1]["content"]
+    draft = json.loads(user[user.index("{"):])["draft"]
+    phrase = "As I already explained"
+    if phrase in draft:
+        return review_reply(
+            verdict="needs_work", language="en",
+            findings=[{"guideline": "dont-argue", "quote": phrase,
+                       "explanation": "This reads as an argument."}],
+            rewrite=draft.replace(phrase, "Thanks for asking again").strip(),
+        )
+    return review_reply(verdict="ok", language="en", findings=[], rewrite=draft)
+
+
+@pytest.fixture(autouse=True)
+def _model_answers(model):
+    model.default = answer_like_a_model

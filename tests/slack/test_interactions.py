@@ -1,0 +1,58 @@
+"""The message shortcut, the feedback buttons and App Home."""
+
+from __future__ import annotations
+
+import json
+
+BAD_DRAFT = "As I already explained, the refund for order #48213 takes 5 days."
+
+
+def test_the_shortcut_reviews_a_message_only_for_the_caller(app, slack):
+    app.interaction({
+        "type": "message_action", "callback_id": "check_tone", "trigger_id": "t-short",
+        "team": {"id": "T1"}, "user": {"id": "ULEAD"}, "channel": {"id": "C1"},
+        "message": {"type": "message", "user": "UAGENT", "text": BAD_DRAFT, "ts": "1.5"},
+        "response_url": slack.response_url("shortcut"),
+    })
+    answers = slack.wait_for("response_url", count=2)
+    assert all(a.args["response_type"] == "ephemeral" for a in answers)
+    assert "As I already explained" in json.dumps(answers[-1].args["blocks"])
+    assert not slack.calls_to("chat.postMessage")
+
+
+def click(app, review_id: int, action_id: str, user: str = "UAGENT"):
+    return app.interaction({
+        "type": "block_actions", "trigger_id": f"t-{action_id}-{user}", "team": {"id": "T1"},
+        "user": {"id": user}, "channel": {"id": "C1"},
+        "response_url": app.slack.response_url("vote"),
+        "actions": [{"action_id": action_id, "block_id": "review_feedback",
+                     "value": str(review_id), "type": "button"}],
+    })
+
+
+def test_feedback_votes_are_stored_and_can_change(app, slack):
+    app.command(BAD_DRAFT)
+    [review] = slack.wait_for("response_url")
+    buttons = next(b for b in review.args["blocks"] if b["type"] == "actions")
+    review_id = int(buttons["elements"][0]["value"])
+    assert click(app, review_id, "feedback_not_helpful").status == 200
+    slack.wait_for("response_url", count=2)
+    assert click(app, review_id, "feedback_helpful").status == 200
+    slack.wait_for("response_url", count=3)
+    rates = app.services.storage.helpful_rate_by_engine("T1")
+    assert rates["llm"] == (1.0, 1)
+
+
+def test_app_home_shows_guidelines_and_the_users_recent_checks(app, slack):
+    app.command(BAD_DRAFT, user="UANNA")
+    slack.wait_for("response_url")
+    app.event({"type": "app_home_opened", "user": "UANNA", "tab": "home"})
+    [publish] = slack.wait_for("views.publish")
+    view = json.loads(publish.args["view"]) if isinstance(publish.args["view"], str) \
+        else publish.args["view"]
+    text = json.dumps(view, ensure_ascii=False)
+    assert publish.args["user_id"] == "UANNA"
+    assert "/tone-check" in text
+    assert "needs work" in text
+    for guideline in app.services.coach.guidelines.guidelines:
+        assert json.dumps(guideline.title["en"], ensure_ascii=False)[1:-1] in text

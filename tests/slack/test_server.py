@@ -1,0 +1,93 @@
+"""`tone-coach serve` as a deployer runs it: settings checked at start, health check up."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.slack.conftest import SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    prefixes = ("SLACK_", "OPENAI_", "TONE_COACH_", "DATABASE_URL", "TIPS_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    return {**env, **extra}
+
+
+@pytest.mark.parametrize(("settings", "complaint"), [
+    ({}, "SLACK_SIGNING_SECRET"),
+    ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+    ({"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxp-user"}, "xoxb-"),
+    ({"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_CLIENT_ID": "1"},
+     "SLACK_CLIENT_SECRET"),
+    ({"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_CLIENT_ID": "1",
+      "SLACK_CLIENT_SECRET": "2"}, "not both"),
+])
+def test_missing_or_contradictory_settings_stop_start_up_with_one_line(tmp_path, settings,
+                                                                       complaint):
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path}/t.db", **settings)
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert complaint in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_socket_mode_needs_an_app_token(tmp_path):
+    env = clean_env(SLACK_BOT_TOKEN="xoxb-1", DATABASE_URL=f"sqlite:///{tmp_path}/t.db")
+    result = subprocess.run([sys.executable, "-m", "bot", "socket"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr
+
+
+def test_a_wrong_database_url_is_one_line(tmp_path):
+    env = clean_env(SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-1",
+                    DATABASE_URL="postgresql+psycopg://postgres:secret@127.0.0.1:9/test")
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "127.0.0.1:9" in result.stderr and "secret" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serve_answers_health_checks_and_signed_commands(tmp_path, slack):
+    port = free_port()
+    env = clean_env(SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-test",
+                    SLACK_API_URL=slack.api_url, DATABASE_URL=f"sqlite:///{tmp_path}/t.db",
+                    PORT=str(port))
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.2)
+        from tests.slack.conftest import RunningApp
+
+        client = RunningApp(f"http://127.0.0.1:{port}", None, slack, None)
+        reply = client.command("As I already explained, order #1 ships on Monday.")
+        assert reply.status == 200
+        [review] = slack.wait_for("response_url")
+        assert "ships on Monday" in str(review.args)
+        assert "offline" in str(review.args)  # no model configured: the offline engine
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
