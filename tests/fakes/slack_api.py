@@ -6,6 +6,8 @@ Point the real ``slack_sdk`` client at it with ``base_url=fake.api_url``. It als
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import threading
 import time
@@ -16,6 +18,14 @@ from tests.fakes.http import FakeServer, Request, Response
 
 BOT_USER = "UBOT"
 TEAM = "T1"
+
+
+def sign(body: bytes, timestamp: int | None = None, secret: str = "test-signing-secret") -> dict:
+    """Headers exactly as Slack signs a request: v0 HMAC-SHA256 of 'v0:timestamp:body'."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
 
 
 @dataclass

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -25,17 +23,11 @@ from bot.slack.services import Services
 from bot.storage import Storage
 from tests.fakes.http import Request, Response
 from tests.fakes.openai_api import FakeOpenAI, review_reply
-from tests.fakes.slack_api import TEAM, FakeSlack
+from tests.fakes.slack_api import TEAM, FakeSlack, sign
 
 SECRET = "test-signing-secret"
 
-
-def sign(body: bytes, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
-    """Headers exactly as Slack signs a request (v0 HMAC-SHA256 of 'v0:ts:body')."""
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    base = b"v0:" + str(timestamp).encode() + b":" + body
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+__all__ = ["SECRET", "sign"]
 
 
 @dataclass
