@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -61,34 +61,5 @@ def build_app(services: Services) -> App:
         ),
         process_before_response=False,
     )
-    app.use(_handle_each_delivery_once(services))
     register_all(app, services)
     return app
-
-
-def delivery_key(body: dict) -> str | None:
-    """What makes a delivery unique: the event id, or the trigger of a command or click."""
-    if body.get("event_id"):
-        return f"event:{body['event_id']}"
-    trigger = body.get("trigger_id")
-    if body.get("command") and trigger:
-        return f"command:{trigger}"
-    if body.get("type") and trigger:
-        return f"{body['type']}:{trigger}"
-    return None
-
-
-def _handle_each_delivery_once(services: Services):  # noqa: ANN202 - Bolt middleware
-    def middleware(body: dict, next, logger) -> BoltResponse | None:  # noqa: A002, ANN001
-        key = delivery_key(body)
-        try:
-            first = key is None or services.storage.claim_delivery(key)
-        except Exception:  # answering twice beats never answering
-            log.exception("could not claim a delivery; handling it anyway")
-            first = True
-        if not first:
-            log.info("skipping a repeated delivery %s", key)
-            return BoltResponse(status=200, body="")
-        return next()
-
-    return middleware

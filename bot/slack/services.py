@@ -24,6 +24,23 @@ class Services:
     storage: Storage
     settings: SlackSettings = field(default_factory=SlackSettings)
 
+    def first_delivery(self, body: dict) -> bool:
+        """True unless this exact delivery (a Slack retry, a duplicate event) was handled.
+
+        Listeners call it after acknowledging, so the database is never on the ack path.
+        """
+        key = delivery_key(body)
+        if key is None:
+            return True
+        try:
+            first = self.storage.claim_delivery(key)
+        except Exception:  # answering twice beats never answering
+            log.exception("could not claim a delivery; handling it anyway")
+            return True
+        if not first:
+            log.info("skipping a repeated delivery %s", key)
+        return first
+
     def titles(self, language: str) -> dict[str, str]:
         """Guideline titles in ``language``, for showing findings."""
         return {g.id: g.localized_title(language) for g in self.coach.guidelines.guidelines}
@@ -58,3 +75,15 @@ class Services:
         except Exception:  # a stats row must never cost the agent their review
             log.exception("could not record a review")
             return None
+
+
+def delivery_key(body: dict) -> str | None:
+    """What makes a delivery unique: the event id, or the trigger of a command or click."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    trigger = body.get("trigger_id")
+    if body.get("command") and trigger:
+        return f"command:{trigger}"
+    if body.get("type") and trigger:
+        return f"{body['type']}:{trigger}"
+    return None

@@ -79,6 +79,10 @@ def _configure_sqlite(engine: Engine) -> None:
             # busy_timeout first: switching to WAL itself may have to wait for a lock.
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             _use_wal(cursor)
+            # In WAL mode NORMAL syncs at checkpoints, not on every commit: an app crash loses
+            # nothing, only an OS crash can lose the last moments, and each commit on the
+            # Slack ack path no longer waits for the disk.
+            cursor.execute("PRAGMA synchronous = NORMAL")
             # SQLite ignores ON DELETE CASCADE unless asked, per connection.
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:

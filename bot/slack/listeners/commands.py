@@ -52,6 +52,8 @@ def register(app: App, services: Services) -> None:
 
 
 def _review(services: Services, command: dict, respond: Respond) -> None:
+    if not services.first_delivery(command):
+        return
     request = DraftRequest(
         team_id=command.get("team_id", ""),
         channel_id=command.get("channel_id", ""),

@@ -24,7 +24,7 @@ def register(app: App, services: Services) -> None:
     # Every message event is acknowledged here, subtypes included: an unheard event gets a
     # 404 from Bolt, and Slack retries those.
     @app.event("message")
-    def on_message(event: dict, client: WebClient, context: BoltContext) -> None:
+    def on_message(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
         if not _is_new_human_draft(event, context):
             return
         channel = event.get("channel", "")
@@ -32,6 +32,8 @@ def register(app: App, services: Services) -> None:
         if channel not in services.settings.watch_channels and not services.storage.is_watched(
             team, channel
         ):
+            return
+        if not services.first_delivery(body):
             return
         request = DraftRequest(
             team_id=team,

@@ -19,9 +19,11 @@ log = logging.getLogger(__name__)
 
 def register(app: App, services: Services) -> None:
     @app.event("reaction_added")
-    def on_reaction(event: dict, client: WebClient, context: BoltContext) -> None:
+    def on_reaction(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
         item = event.get("item") or {}
         if event.get("reaction") != services.settings.reaction or item.get("type") != "message":
+            return
+        if not services.first_delivery(body):
             return
         channel, ts, user = item.get("channel", ""), item.get("ts", ""), event.get("user", "")
         try:

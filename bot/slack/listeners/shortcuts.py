@@ -18,6 +18,8 @@ def register(app: App, services: Services) -> None:
     @app.shortcut(CALLBACK_ID)
     def check_tone(ack: Ack, shortcut: dict, respond: Respond, client: WebClient) -> None:
         ack()
+        if not services.first_delivery(shortcut):
+            return
         message = shortcut.get("message") or {}
         channel = (shortcut.get("channel") or {}).get("id", "")
         respond(response_type="ephemeral", **working_message())

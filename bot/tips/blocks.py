@@ -1,0 +1,84 @@
+"""A tip as a Block Kit message, as its plain-text fallback, and as terminal text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.messages import MessagesError, message
+from bot.slack.blocks import context_block, section
+from bot.slack.escape import escape
+from bot.tips.catalog import Tip
+
+# Used when prompts/messages.yaml lacks a label, so a tip never fails to go out over one.
+ENGLISH = {
+    "tip_heading": "Tip of the day",
+    "tip_before": "Before",
+    "tip_after": "After",
+    "tip_top_finding": "This week's most frequent finding: {title}",
+}
+
+
+@dataclass(frozen=True)
+class TipView:
+    """Everything a rendering needs, already in the channel's language."""
+
+    heading: str
+    guideline: str
+    text: str
+    before: str
+    after: str
+    before_label: str
+    after_label: str
+    finding: str | None
+
+
+def tip_view(
+    tip: Tip, language: str, guideline_title: str, finding_title: str | None = None
+) -> TipView:
+    """The tip's texts and labels in ``language`` (English where a text is missing)."""
+    return TipView(
+        heading=label("tip_heading", language),
+        guideline=guideline_title,
+        text=_localized(tip.text, language),
+        before=_localized(tip.before, language),
+        after=_localized(tip.after, language),
+        before_label=label("tip_before", language),
+        after_label=label("tip_after", language),
+        finding=label("tip_top_finding", language, title=finding_title) if finding_title else None,
+    )
+
+
+def tip_message(view: TipView) -> dict:
+    """``text`` and ``blocks`` for chat.postMessage."""
+    blocks = [
+        section(f":bulb: *{escape(view.heading)}* · {escape(view.guideline)}"),
+        section(escape(view.text)),
+        section(f"*{escape(view.before_label)}*\n>{escape(view.before)}"),
+        section(f"*{escape(view.after_label)}*\n>{escape(view.after)}"),
+    ]
+    if view.finding:
+        blocks.append(context_block(f":bar_chart: {escape(view.finding)}"))
+    # The fallback shows in notifications, where mrkdwn is not rendered.
+    return {"text": f"{view.heading} · {view.guideline}: {view.text}", "blocks": blocks}
+
+
+def tip_plain_text(view: TipView) -> str:
+    """The tip for a terminal."""
+    lines = [f"{view.heading} · {view.guideline}", "", view.text, ""]
+    lines += [f"{view.before_label}:", f"  {view.before}"]
+    lines += [f"{view.after_label}:", f"  {view.after}"]
+    if view.finding:
+        lines += ["", view.finding]
+    return "\n".join(lines)
+
+
+def label(key: str, language: str, **values: str) -> str:
+    """A label from messages.yaml in ``language``, or the English text kept here."""
+    try:
+        return message(key, language, **values)
+    except (MessagesError, KeyError, IndexError, ValueError):
+        return ENGLISH[key].format(**values)
+
+
+def _localized(texts: dict[str, str], language: str) -> str:
+    return texts.get(language) or texts["en"]

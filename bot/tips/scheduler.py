@@ -1,0 +1,135 @@
+"""The background thread inside ``tone-coach serve`` that posts daily tips and purges old rows.
+
+A ticker rather than Slack's chat.scheduleMessage: the tip is chosen at send time from the
+latest findings, and a removed bot is noticed on the day. Every instance runs one; the
+database claims make sure each channel still gets one tip a day.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from bot.slack.app import web_client
+from bot.slack.services import Services
+from bot.tips.catalog import TipsError
+from bot.tips.deliver import ClientForTeam, Deliverer, DeliveryResult, slack_clients
+from bot.tips.schedule import ScheduleError, parse_schedule
+
+log = logging.getLogger(__name__)
+
+#: Seconds between ticks: a tip goes out at most this long after its time.
+TICK_SECONDS = 30.0
+
+_CHANNEL_ID = re.compile(r"[A-Z][A-Z0-9]{5,}")
+
+Clock = Callable[[], datetime]
+
+
+def start_scheduler(services: Services) -> TipScheduler:
+    """Start posting tips in a daemon thread; the first tick runs at once (catch-up)."""
+    return TipScheduler(services).start()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TipScheduler:
+    """Ticks every ``interval`` seconds: due tips are posted, and once a day storage is purged.
+
+    Nothing raised in a tick escapes the thread: it is logged, and the next tick tries again.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        client_for_team: ClientForTeam | None = None,
+        clock: Clock = utc_now,
+        interval: float = TICK_SECONDS,
+    ) -> None:
+        self.services = services
+        self.client_for_team = client_for_team
+        self.clock = clock
+        self.interval = interval
+        self._deliverer: Deliverer | None = None
+        self._catalog_error: str | None = None
+        self._purged_on: date | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tips-scheduler", daemon=True)
+
+    def start(self) -> TipScheduler:
+        """Start the thread; returns self."""
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the current tick (for tests and orderly shutdown)."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def tick(self) -> list[DeliveryResult]:
+        """One round: purge if not yet done today (UTC), then post whatever is due."""
+        now = self.clock()
+        if self._purged_on != now.date():
+            removed = self.services.storage.purge(now=now)
+            self._purged_on = now.date()
+            log.info("purged old rows: %s", removed)
+        deliverer = self._deliverer_or_none()
+        return deliverer.deliver_due(now) if deliverer else []
+
+    def subscribe_from_settings(self) -> None:
+        """Subscribe ``TIPS_CHANNEL`` (with TIPS_TIME, TIPS_TZ, TIPS_LANGUAGE) unless it already
+        has a schedule, which may have been changed with /tone-check tips since."""
+        settings = self.services.settings
+        channel = settings.tips_channel
+        if not channel:
+            return
+        if settings.uses_oauth:
+            log.warning("TIPS_CHANNEL is ignored with OAuth: run /tone-check tips in the channel")
+            return
+        if not _CHANNEL_ID.fullmatch(channel):
+            log.error("TIPS_CHANNEL must be a channel id such as C0123456789, not %r", channel)
+            return
+        try:
+            schedule = parse_schedule(
+                f"{settings.tips_time} {settings.tips_tz} {settings.tips_language}"
+            )
+        except ScheduleError as exc:
+            log.error("TIPS_TIME, TIPS_TZ or TIPS_LANGUAGE: %s", exc.problem)
+            return
+        team_id = web_client(self.services, settings.bot_token).auth_test()["team_id"]
+        storage = self.services.storage
+        if storage.tip_subscription(team_id, channel) is None:
+            storage.subscribe_tips(schedule.for_channel(team_id, channel), now=self.clock())
+            log.info("subscribed %s to daily tips from TIPS_CHANNEL", channel)
+
+    def _run(self) -> None:
+        try:
+            self.subscribe_from_settings()
+        except Exception:
+            log.exception("could not subscribe TIPS_CHANNEL")
+        while True:
+            try:
+                self.tick()
+            except Exception:
+                log.exception("tips tick failed; trying again in %ss", self.interval)
+            if self._stopping.wait(self.interval):
+                return
+
+    def _deliverer_or_none(self) -> Deliverer | None:
+        if self._deliverer is None:
+            clients = self.client_for_team or slack_clients(self.services)
+            try:
+                self._deliverer = Deliverer(self.services, clients)
+            except TipsError as exc:
+                if str(exc) != self._catalog_error:  # once, not every tick
+                    log.error("daily tips are off until the tips file is fixed: %s", exc)
+                    self._catalog_error = str(exc)
+                return None
+        return self._deliverer
