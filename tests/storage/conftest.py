@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.storage.storage_helpers import PG_SKIP_REASON, empty_postgres_schema
 
 from bot.storage import Storage
+from tests.storage.storage_helpers import PG_SKIP_REASON, empty_postgres_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

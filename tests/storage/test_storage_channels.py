@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.storage.storage_helpers import NOW
 
 from bot.storage import Storage, TipSubscription
+from tests.storage.storage_helpers import NOW
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 PARIS = TipSubscription("T1", "C1", "09:30", "Europe/Paris", WEEKDAYS, "fr")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.storage.storage_helpers import NOW, claim_worker, run_in_processes
-
 from bot.storage import Storage, TipSubscription
+from tests.storage.storage_helpers import NOW, claim_worker, run_in_processes
 
 MONDAY = date(2025, 6, 16)
 

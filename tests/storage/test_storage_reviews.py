@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.storage.storage_helpers import NOW
 
 from bot.storage import ReviewRecord, Storage
+from tests.storage.storage_helpers import NOW
 
 REVIEW = ReviewRecord(
     team_id="T1",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import String, inspect
-from tests.storage.storage_helpers import run_in_processes, upgrade_worker
 
 from bot.storage import Storage
 from bot.storage.schema import SLACK_TABLES, Base
+from tests.storage.storage_helpers import run_in_processes, upgrade_worker
 
 OUR_TABLES = {
     "processed_deliveries",
