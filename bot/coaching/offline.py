@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.coaching.guidelines import Guideline, GuidelineSet
 from bot.coaching.language import detect_language
+from bot.coaching.prefilter import Factors, may_match, required_factors, windows
 from bot.coaching.review import Finding, Review
 from bot.coaching.text import Sentence, has_facts, sentences, tidy
 
@@ -24,19 +25,55 @@ _OPENING = ("thank-feedback", "empathy", "dont-argue", "no-blame")
 
 
 @dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    factors: Factors  # strings one of which any match must contain
+
+
+class _PatternList:
+    """Patterns tried one by one, each skipped when the prefilter rules it out."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.patterns = [_Pattern(re.compile(p, re.IGNORECASE), required_factors(p))
+                         for p in patterns]
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def search(self, text: str, lowered: str) -> bool:
+        return any(may_match(p.factors, lowered) and p.regex.search(text)
+                   for p in self.patterns)
+
+    def spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
+        """Non-overlapping match spans in text order, the longer one winning a tie."""
+        found = [m.span() for p in self.patterns
+                 for start, end in windows(p.factors, lowered)
+                 for m in p.regex.finditer(text, start, end) if m.group(0).strip()]
+        spans: list[tuple[int, int]] = []
+        for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
+            if not spans or start >= spans[-1][1]:
+                spans.append((start, end))
+        return spans
+
+
+@dataclass(frozen=True)
 class _Rules:
-    """One guideline's patterns for one language, each list joined into a single regex."""
+    """One guideline's patterns for one language."""
 
-    patterns: re.Pattern[str] | None
-    unless: re.Pattern[str] | None
-    context: re.Pattern[str] | None
-    required: re.Pattern[str] | None
+    patterns: _PatternList
+    unless: _PatternList
+    context: _PatternList
+    required: _PatternList
 
 
-def _join(patterns: list[str]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+@dataclass(frozen=True)
+class _Texts:
+    """The draft and the context, each also lowercased once for the prefilter."""
+
+    draft: str
+    lowered_draft: str
+    context: str
+    lowered_context: str
 
 
 class OfflineReviewer:
@@ -50,10 +87,10 @@ class OfflineReviewer:
             languages = set(rules.patterns) | set(rules.required) | set(rules.context)
             for lang in languages:
                 self._rules[guideline.id, lang] = _Rules(
-                    _join(rules.patterns.get(lang, [])),
-                    _join(rules.unless.get(lang, [])),
-                    _join(rules.context.get(lang, [])),
-                    _join(rules.required.get(lang, [])),
+                    _PatternList(rules.patterns.get(lang, [])),
+                    _PatternList(rules.unless.get(lang, [])),
+                    _PatternList(rules.context.get(lang, [])),
+                    _PatternList(rules.required.get(lang, [])),
                 )
 
     def review(self, draft: str, context: str | None = None, language: str | None = None) -> Review:
@@ -61,8 +98,9 @@ class OfflineReviewer:
         language = language or detect_language(draft)
         phrases: list[Finding] = []
         missing: list[Finding] = []
+        texts = _Texts(draft, draft.lower(), context or "", (context or "").lower())
         for guideline in self.guidelines.guidelines:
-            found_phrases, found_missing = self._check(guideline, draft, context or "", language)
+            found_phrases, found_missing = self._check(guideline, texts, language)
             phrases += found_phrases
             missing += found_missing
         shouting = self._shouting(draft, language)
@@ -79,27 +117,28 @@ class OfflineReviewer:
         )
 
     def _check(
-        self, guideline: Guideline, draft: str, context: str, lang: str
+        self, guideline: Guideline, texts: _Texts, lang: str
     ) -> tuple[list[Finding], list[Finding]]:
         """Findings from phrases in the draft, and from something the draft lacks."""
         rules = self._rules.get((guideline.id, lang)) or self._rules.get((guideline.id, "en"))
         if rules is None:
             return [], []
         explanation = guideline.explanation.get(lang) or guideline.explanation["en"]
+        draft, lowered = texts.draft, texts.lowered_draft
         phrases: list[Finding] = []
         missing: list[Finding] = []
-        if rules.patterns and not (rules.unless and rules.unless.search(draft)):
-            for match in rules.patterns.finditer(draft):
-                quote = match.group(0).strip()
-                if quote:
-                    phrases.append(Finding(guideline=guideline.id, quote=quote,
+        spans = rules.patterns.spans(draft, lowered)
+        if spans and not rules.unless.search(draft, lowered):
+            phrases = [Finding(guideline=guideline.id, quote=draft[start:end].strip(),
+                               explanation=explanation) for start, end in spans]
+        if rules.required:
+            applies = (not rules.context
+                       or rules.context.search(texts.context, texts.lowered_context))
+            if applies and not rules.required.search(draft, lowered):
+                opening = _opening_sentence(draft)
+                if opening:
+                    missing.append(Finding(guideline=guideline.id, quote=opening.text,
                                            explanation=explanation))
-        applies = rules.context.search(context) if rules.context else True
-        if rules.required and applies and not rules.required.search(draft):
-            opening = _opening_sentence(draft)
-            if opening:
-                missing.append(Finding(guideline=guideline.id, quote=opening.text,
-                                       explanation=explanation))
         return phrases, missing
 
     def _shouting(self, draft: str, lang: str) -> list[Finding]:
