@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import socket
@@ -15,16 +16,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
 import urllib.request
-from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.fake_model import TokenLog, start_fake_model
+from bench.load import burst
 from tests.fakes.slack_api import FakeSlack, sign
 
 SECRET = "bench-signing-secret"
@@ -72,6 +72,7 @@ class ServedApp:
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env,
                                         cwd=workdir, stdout=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}"
+        self.loader = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         self._wait_until_up()
 
     def _wait_until_up(self) -> None:
@@ -95,49 +96,28 @@ class ServedApp:
                 fields[name] = int(value.split()[0]) / 1024
         return round(fields["VmRSS"], 1), round(fields["VmHWM"], 1)
 
-    def post(self, body: bytes, content_type: str) -> float:
-        """Send a signed request; return seconds until the HTTP response."""
-        headers = {"Content-Type": content_type, **sign(body, secret=SECRET)}
-        request = urllib.request.Request(f"{self.url}/slack/events", data=body, headers=headers)
-        started = time.monotonic()
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-            if response.status != 200:
-                raise RuntimeError(f"status {response.status}")
-        return time.monotonic() - started
+    def signed(self, body: bytes, content_type: str) -> tuple[bytes, dict[str, str]]:
+        return body, {"Content-Type": content_type, **sign(body, secret=SECRET)}
 
-    def command(self, text: str, response_url: str) -> float:
+    def command(self, text: str, response_url: str) -> tuple[bytes, dict[str, str]]:
         form = {"team_id": "T1", "channel_id": "C1", "user_id": "UBENCH", "command": "/tone-check",
                 "text": text, "response_url": response_url, "trigger_id": f"t{time.time_ns()}"}
-        return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+        return self.signed(urlencode(form).encode(), "application/x-www-form-urlencoded")
 
-    def message_event(self, text: str, ts: str) -> float:
+    def message_event(self, text: str, ts: str) -> tuple[bytes, dict[str, str]]:
         body = {"type": "event_callback", "team_id": "T1", "event_id": f"Ev{time.time_ns()}",
                 "event": {"type": "message", "channel": WATCHED, "user": "UBENCH", "text": text,
                           "ts": ts}}
-        return self.post(json.dumps(body).encode(), "application/json")
+        return self.signed(json.dumps(body).encode(), "application/json")
+
+    def send(self, requests: list) -> tuple[list[float], list[float]]:
+        """Send requests at once from the load-generator process."""
+        return self.loader.submit(burst, f"{self.url}/slack/events", requests).result()
 
     def stop(self) -> None:
+        self.loader.shutdown()
         self.process.terminate()
         self.process.wait(timeout=15)
-
-
-def together(count: int, send: Callable[[int], float]) -> tuple[list[float], list[float]]:
-    """Send ``count`` requests at the same instant; return (start times, latencies)."""
-    barrier = threading.Barrier(count)
-    starts, latencies = [0.0] * count, [0.0] * count
-
-    def worker(i: int) -> None:
-        barrier.wait()
-        starts[i] = time.monotonic()
-        latencies[i] = send(i)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return starts, latencies
 
 
 # --- the measurements --------------------------------------------------------------------
@@ -173,7 +153,7 @@ class Bench:
         return results
 
     def warm_up(self, app: ServedApp, slack: FakeSlack) -> None:
-        app.command(self.draft(), slack.response_url("warm"))
+        app.send([app.command(self.draft(), slack.response_url("warm"))])
         slack.wait_for("response_url", 1, timeout=30)
 
     def ack_latency(self, app: ServedApp, slack: FakeSlack) -> dict:
@@ -182,12 +162,12 @@ class Bench:
             commands, events = [], []
             for _ in range(rounds):
                 before = len(slack.calls_to("response_url"))
-                commands += together(level, lambda i: app.command(
-                    self.draft(), slack.response_url(f"ack{i}")))[1]
+                commands += app.send([app.command(self.draft(), slack.response_url(f"ack{i}"))
+                                      for i in range(level)])[1]
                 slack.wait_for("response_url", before + level, timeout=60)
                 before = len(slack.calls_to("chat.postMessage"))
-                events += together(level, lambda i: app.message_event(
-                    self.draft(), f"{time.time():.6f}"))[1]
+                events += app.send([app.message_event(self.draft(), f"{time.time():.6f}")
+                                    for _ in range(level)])[1]
                 slack.wait_for("chat.postMessage", before + level, timeout=60)
             figures[str(level)] = {"command": ms(commands), "event": ms(events)}
         return figures
@@ -197,8 +177,8 @@ class Bench:
         for round_number in range(self.plan.rounds[50]):
             names = [f"e2e{round_number}-{i}" for i in range(level)]
             before = len(slack.calls_to("response_url"))
-            starts, _ = together(level, lambda i, names=names: app.command(
-                self.draft(), slack.response_url(names[i])))
+            starts, _ = app.send([app.command(self.draft(), slack.response_url(name))
+                                  for name in names])
             calls = slack.wait_for("response_url", before + level, timeout=60)[before:]
             posted = {c.args["response_url"].rsplit("/", 1)[1]: c.at for c in calls}
             finished = [posted[name] for name in names]
@@ -210,10 +190,10 @@ class Bench:
     def cache(self, app: ServedApp, slack: FakeSlack, model) -> dict:  # noqa: ANN001
         draft = self.draft()
         before = len(slack.calls_to("response_url"))
-        app.command(draft, slack.response_url("cache1"))
+        app.send([app.command(draft, slack.response_url("cache1"))])
         slack.wait_for("response_url", before + 1, timeout=30)
         calls = len(model.requests)
-        app.command(draft, slack.response_url("cache2"))
+        app.send([app.command(draft, slack.response_url("cache2"))])
         slack.wait_for("response_url", before + 2, timeout=30)
         return {"model_calls_for_repeat": len(model.requests) - calls}
 

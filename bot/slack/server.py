@@ -17,6 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.coaching.coach import Coach
 from bot.config import ConfigError, SlackSettings
 from bot.slack.app import build_app
+from bot.slack.priority import AckFirst
 from bot.slack.services import Services
 from bot.storage import Storage, StorageError
 
@@ -31,9 +32,12 @@ class WebApp:
     Requests that are signed but unreadable get 400 here rather than an exception in Bolt.
     """
 
-    def __init__(self, app: App, signing_secret: str | None) -> None:
+    def __init__(
+        self, app: App, signing_secret: str | None, ack_first: AckFirst | None = None
+    ) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.ack_first = ack_first or AckFirst()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -46,6 +50,11 @@ class WebApp:
             if problem:
                 return _reply(start_response, *problem)
             environ["wsgi.input"] = io.BytesIO(body)
+            self.ack_first.request_started()
+            try:
+                return self.bolt(environ, start_response)
+            finally:
+                self.ack_first.request_finished()
         return self.bolt(environ, start_response)
 
     def _problem(self, body: bytes, environ: dict) -> tuple[str, bytes] | None:
@@ -108,7 +117,7 @@ def serve(port: int | None = None) -> int:
         return 2
     _configure_logging()
     port = port or int(os.environ.get("PORT") or 3000)
-    web_app = WebApp(build_app(services), settings.signing_secret)
+    web_app = WebApp(build_app(services), settings.signing_secret, services.ack_first)
     start_background_jobs(services)
     server = make_server(web_app, "0.0.0.0", port)
     log.info("Tone Coach listening on port %d (%s)", port, EVENTS_PATH)

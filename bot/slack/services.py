@@ -11,6 +11,7 @@ from bot.coaching.review import Review
 from bot.config import SlackSettings
 from bot.slack.blocks import review_message
 from bot.slack.drafts import DraftRequest
+from bot.slack.priority import AckFirst
 from bot.storage import ReviewRecord, Storage
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ class Services:
     coach: Coach
     storage: Storage
     settings: SlackSettings = field(default_factory=SlackSettings)
+    ack_first: AckFirst = field(default_factory=AckFirst)
 
     def first_delivery(self, body: dict) -> bool:
         """True unless this exact delivery (a Slack retry, a duplicate event) was handled.
@@ -50,6 +52,7 @@ class Services:
 
         Raises :class:`bot.coaching.coach.DraftError` for an empty or over-long draft.
         """
+        self.ack_first.wait_for_quiet()
         started = time.monotonic()
         review = self.coach.review(request.draft, request.context)
         latency_ms = int((time.monotonic() - started) * 1000)

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, case, column, delete, func, select, table, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.database import build_engine, connect_error, resolve_url, safe_url
 from bot.storage.errors import StorageError
@@ -65,6 +79,25 @@ class Storage:
         self.engine = build_engine(self._url)
         # Rows are turned into plain values after commit; expiring them would only reload them.
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and a waiting connection polls with sleeps of up to
+        # 100 ms. Threads of this process queue on a lock instead, and wake the moment it is
+        # free; other processes still meet SQLite's own lock and busy_timeout.
+        self._one_at_a_time = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """A session in a transaction, committed at the end (rolled back on error)."""
+        with self._one_at_a_time, self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A plain connection in a transaction, for the hot paths (claims, review rows):
+        no ORM unit of work, a fraction of the CPU."""
+        with self._one_at_a_time, self.engine.begin() as connection:
+            yield connection
 
     @classmethod
     def from_env(cls) -> Storage:
@@ -132,8 +165,8 @@ class Storage:
             .values(key=key, received_at=_utc(now))
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        with self._sessions.begin() as session:
-            return session.execute(statement).rowcount == 1
+        with self._connection() as connection:
+            return connection.execute(statement).rowcount == 1
 
     def claim_tip(
         self,
@@ -160,7 +193,7 @@ class Storage:
             )
             .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "local_date"])
         )
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             return session.execute(statement).rowcount == 1
 
     def mark_tip_failed(
@@ -173,7 +206,7 @@ class Storage:
         now: datetime | None = None,
     ) -> None:
         """Record that the day's tip could not be posted, on the delivery and the subscription."""
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             session.execute(
                 update(TipDelivery)
                 .where(
@@ -203,35 +236,38 @@ class Storage:
             )
             .order_by(TipDelivery.local_date)
         )
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             return list(session.scalars(statement))
 
     # -- reviews and feedback ---------------------------------------------------------------
 
     def record_review(self, record: ReviewRecord, *, now: datetime | None = None) -> int:
         """Keep a review's metadata and guideline ids; return its id (for feedback buttons)."""
-        review = Review(
-            team_id=record.team_id,
-            channel_id=record.channel_id,
-            user_id=record.user_id,
-            entry_point=record.entry_point,
-            verdict=record.verdict,
-            engine=record.engine,
-            model=record.model,
-            latency_ms=record.latency_ms,
-            prompt_tokens=record.prompt_tokens,
-            completion_tokens=record.completion_tokens,
-            created_at=_utc(now),
-        )
-        with self._sessions.begin() as session:
-            session.add(review)
-            session.flush()
+        values = {
+            "team_id": record.team_id,
+            "channel_id": record.channel_id,
+            "user_id": record.user_id,
+            "entry_point": record.entry_point,
+            "verdict": record.verdict,
+            "engine": record.engine,
+            "model": record.model,
+            "latency_ms": record.latency_ms,
+            "prompt_tokens": record.prompt_tokens,
+            "completion_tokens": record.completion_tokens,
+            "created_at": _utc(now),
+        }
+        with self._connection() as connection:
+            review_id = connection.execute(
+                insert(Review).values(values).returning(Review.id)
+            ).scalar_one()
             # dict.fromkeys: each guideline once, in the order it was first reported.
-            session.add_all(
-                Finding(review_id=review.id, guideline_id=guideline, position=position)
+            findings = [
+                {"review_id": review_id, "guideline_id": guideline, "position": position}
                 for position, guideline in enumerate(dict.fromkeys(record.guidelines))
-            )
-            return review.id
+            ]
+            if findings:
+                connection.execute(insert(Finding), findings)
+            return review_id
 
     def record_feedback(
         self,
@@ -256,7 +292,7 @@ class Storage:
             },
         )
         try:
-            with self._sessions.begin() as session:
+            with self._transaction() as session:
                 session.execute(statement)
         except IntegrityError:
             # The only constraint left to break is the foreign key to reviews.
@@ -271,7 +307,7 @@ class Storage:
             .order_by(Review.created_at.desc(), Review.id.desc())
             .limit(limit)
         )
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             reviews = session.scalars(reviews_query).all()
             findings = session.execute(
                 select(Finding.review_id, Finding.guideline_id)
@@ -335,7 +371,7 @@ class Storage:
             .order_by(count.desc(), Finding.guideline_id)
             .limit(limit)
         )
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             return [(guideline, total) for guideline, total in session.execute(statement)]
 
     def helpful_rate_by_engine(self, team_id: str | None = None) -> dict[str, tuple[float, int]]:
@@ -352,7 +388,7 @@ class Storage:
         )
         if team_id is not None:
             statement = statement.where(Review.team_id == team_id)
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             rows = session.execute(statement).all()
         return {engine: (helpful_votes / total, total) for engine, helpful_votes, total in rows}
 
@@ -365,12 +401,12 @@ class Storage:
             .values(team_id=team_id, channel_id=channel_id, created_at=_utc(now))
             .on_conflict_do_nothing(index_elements=["team_id", "channel_id"])
         )
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             session.execute(statement)
 
     def unwatch_channel(self, team_id: str, channel_id: str) -> None:
         """Stop watching the channel (nothing happens if it was not watched)."""
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             session.execute(
                 delete(WatchedChannel).where(
                     WatchedChannel.team_id == team_id, WatchedChannel.channel_id == channel_id
@@ -379,7 +415,7 @@ class Storage:
 
     def is_watched(self, team_id: str, channel_id: str) -> bool:
         """Whether drafts in this channel are reviewed unasked."""
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             return session.get(WatchedChannel, (team_id, channel_id)) is not None
 
     def watched_channels(self, team_id: str) -> list[str]:
@@ -389,7 +425,7 @@ class Storage:
             .where(WatchedChannel.team_id == team_id)
             .order_by(WatchedChannel.channel_id)
         )
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             return list(session.scalars(statement))
 
     # -- tip subscriptions ------------------------------------------------------------------
@@ -412,7 +448,7 @@ class Storage:
             index_elements=["team_id", "channel_id"],
             set_={name: statement.excluded[name] for name in values},
         )
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             session.execute(statement)
 
     def unsubscribe_tips(self, team_id: str, channel_id: str) -> bool:
@@ -420,12 +456,12 @@ class Storage:
         statement = delete(TipSubscriptionRow).where(
             TipSubscriptionRow.team_id == team_id, TipSubscriptionRow.channel_id == channel_id
         )
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             return session.execute(statement).rowcount > 0
 
     def tip_subscription(self, team_id: str, channel_id: str) -> TipSubscription | None:
         """The channel's tip schedule, or None."""
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             row = session.get(TipSubscriptionRow, (team_id, channel_id))
             return None if row is None else _subscription(row)
 
@@ -434,7 +470,7 @@ class Storage:
         statement = select(TipSubscriptionRow).order_by(
             TipSubscriptionRow.team_id, TipSubscriptionRow.channel_id
         )
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             return [_subscription(row) for row in session.scalars(statement)]
 
     # -- retention --------------------------------------------------------------------------
@@ -446,7 +482,7 @@ class Storage:
         retention period, OAuth states once expired.
         """
         now = _utc(now)
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             deliveries = session.execute(
                 delete(Delivery).where(Delivery.received_at < now - DELIVERY_TTL)
             ).rowcount

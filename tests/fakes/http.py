@@ -49,6 +49,9 @@ class FakeServer:
 
         class _RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle on, the body would wait for
+            # the client's delayed ACK (~40 ms) and every fake call would look slow.
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)

@@ -117,7 +117,7 @@ def start_app(slack: FakeSlack, model: FakeOpenAI, storage: Storage, **settings)
     options = {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": slack.api_url,
                "workers": 16, **settings}
     services = Services(coach=llm_coach(model), storage=storage, settings=SlackSettings(**options))
-    web = WebApp(build_app(services), SECRET)
+    web = WebApp(build_app(services), SECRET, services.ack_first)
     server = make_server(web, "127.0.0.1", 0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
