@@ -31,6 +31,7 @@ class Services:
 
         Listeners call it after acknowledging, so the database is never on the ack path.
         """
+        self.ack_first.wait_for_quiet()
         key = delivery_key(body)
         if key is None:
             return True
