@@ -103,3 +103,15 @@ def test_corpus_rewrites_keep_every_number():
         review = coach.review(item.draft, item.context)
         missing = [n for n in numbers(item.draft) if n not in review.rewrite]
         assert not missing, (item.draft, review.rewrite)
+
+
+def test_the_guidelines_own_examples_are_judged_as_labelled(reviewer):
+    """Good examples pass; bad examples of phrase-based guidelines are caught."""
+    guidelines = load_guidelines()
+    for guideline in guidelines.guidelines:
+        for example in guideline.examples:
+            good = reviewer.review(example.good)
+            assert good.verdict == "ok", (guideline.id, example.good, good.findings)
+            if guideline.offline.patterns.get(example.lang):
+                bad = reviewer.review(example.bad)
+                assert guideline.id in ids(bad), (guideline.id, example.bad)
