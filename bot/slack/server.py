@@ -93,10 +93,24 @@ def _reply(start_response: Callable, status: str, body: bytes) -> list[bytes]:
 
 
 def create_services(settings: SlackSettings) -> Services:
-    """Open the database (applying migrations) and the coach, or fail with one clear line."""
+    """Open the database (applying migrations) and the coach."""
     storage = Storage.from_env()
     storage.upgrade()
     return Services(coach=Coach.from_env(), storage=storage, settings=settings)
+
+
+def _start(*, socket_mode: bool) -> Services | None:
+    """Check the settings and open everything, or print one line saying what is wrong."""
+    try:
+        settings = SlackSettings.from_env()
+        settings.check(socket_mode=socket_mode)
+        services = create_services(settings)
+    # ValueError covers a broken guidelines or prompt file and a bad model setting.
+    except (ConfigError, StorageError, ValueError) as exc:
+        print(f"tone-coach: error: {exc}", file=sys.stderr)
+        return None
+    _configure_logging()
+    return services
 
 
 def make_server(web_app: WebApp, host: str, port: int, threads: int = 16):  # noqa: ANN201
@@ -108,16 +122,11 @@ def make_server(web_app: WebApp, host: str, port: int, threads: int = 16):  # no
 
 def serve(port: int | None = None) -> int:
     """``tone-coach serve``: HTTP mode, for production behind a public URL."""
-    try:
-        settings = SlackSettings.from_env()
-        settings.check(socket_mode=False)
-        services = create_services(settings)
-    except (ConfigError, StorageError) as exc:
-        print(f"tone-coach: error: {exc}", file=sys.stderr)
+    services = _start(socket_mode=False)
+    if services is None:
         return 2
-    _configure_logging()
     port = port or int(os.environ.get("PORT") or 3000)
-    web_app = WebApp(build_app(services), settings.signing_secret, services.ack_first)
+    web_app = WebApp(build_app(services), services.settings.signing_secret, services.ack_first)
     start_background_jobs(services)
     server = make_server(web_app, "0.0.0.0", port)
     log.info("Tone Coach listening on port %d (%s)", port, EVENTS_PATH)
@@ -129,17 +138,12 @@ def run_socket_mode() -> int:
     """``tone-coach socket``: Socket Mode, no public URL needed."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    try:
-        settings = SlackSettings.from_env()
-        settings.check(socket_mode=True)
-        services = create_services(settings)
-    except (ConfigError, StorageError) as exc:
-        print(f"tone-coach: error: {exc}", file=sys.stderr)
+    services = _start(socket_mode=True)
+    if services is None:
         return 2
-    _configure_logging()
     app = build_app(services)
     start_background_jobs(services)
-    SocketModeHandler(app, settings.app_token).start()
+    SocketModeHandler(app, services.settings.app_token).start()
     return 0
 
 

@@ -91,3 +91,16 @@ def test_serve_answers_health_checks_and_signed_commands(tmp_path, slack):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_broken_guidelines_file_stops_start_up_with_one_line(tmp_path):
+    broken = tmp_path / "g.yaml"
+    broken.write_text("guidelines: []\n", encoding="utf-8")
+    env = clean_env(SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-1",
+                    DATABASE_URL=f"sqlite:///{tmp_path}/t.db",
+                    TONE_COACH_GUIDELINES=str(broken))
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert str(broken) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
