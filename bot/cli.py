@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -70,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _coach(offline: bool):  # noqa: ANN202 - keeps heavy imports out of `--help`
+    # Warnings (such as "the model could not be reached, answering offline") on one line each.
+    logging.basicConfig(level=logging.WARNING, format="tone-coach: warning: %(message)s")
     from bot.coaching.coach import Coach
     from bot.coaching.guidelines import GuidelineError
     from bot.coaching.prompts import PromptError

@@ -62,6 +62,7 @@ def test_an_unreachable_model_endpoint_still_answers_offline_with_a_note():
     result = run("check", BAD, env=env)
     assert result.returncode == 1
     assert "offline engine" in result.stdout and "note:" in result.stdout
+    assert "cannot reach the model endpoint" in result.stderr
 
 
 def test_a_rejected_key_is_one_clear_line(tmp_path):
@@ -82,3 +83,12 @@ def test_eval_prints_the_figures():
     result = run("eval", str(CORPUS), "--offline")
     assert result.returncode == 0, result.stderr
     assert "verdict accuracy" in result.stdout and "numbers kept" in result.stdout
+
+
+def test_db_upgrade_applies_migrations_and_reports_a_bad_url_on_one_line(tmp_path):
+    ok = run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
+    assert ok.returncode == 0 and "up to date" in ok.stdout
+    bad = run("db", "upgrade",
+              env={"DATABASE_URL": "postgresql+psycopg://postgres:hunter2@127.0.0.1:9/test"})
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1 and "hunter2" not in bad.stderr

@@ -182,3 +182,12 @@ def test_a_fallback_is_not_cached(fake):
     coach = make_coach(fake)
     assert coach.review(DRAFT, CONTEXT).engine == "offline"
     assert coach.review(DRAFT, CONTEXT).engine == "llm"
+
+
+def test_nothing_of_the_draft_is_logged(fake, caplog):
+    fake.then(Response(200, completion("not json")), Response(200, completion("nope")))
+    with caplog.at_level("DEBUG", logger="bot"):
+        make_coach(fake).review(DRAFT, CONTEXT)
+    assert caplog.records  # the fallback was logged...
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "48213" not in logged and "billing" not in logged  # ...without the draft
