@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -56,10 +57,22 @@ def build_app(services: Services) -> App:
         oauth_settings=oauth,
         # Reviews wait on the model for seconds; Bolt's default pool of 5 threads would
         # queue the sixth draft behind the first five.
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.workers, thread_name_prefix="listener"
-        ),
+        listener_executor=_started_pool(settings.workers),
         process_before_response=False,
     )
     register_all(app, services)
     return app
+
+
+def _started_pool(workers: int) -> ThreadPoolExecutor:
+    """A listener pool with every thread already running.
+
+    ThreadPoolExecutor starts threads one by one as work arrives, and the thread handing
+    over the work waits for each start: the first burst of drafts would pay for it in ack
+    latency.
+    """
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener")
+    everyone_started = threading.Barrier(workers)
+    for _ in range(workers):
+        pool.submit(everyone_started.wait, timeout=30)
+    return pool

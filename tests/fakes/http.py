@@ -82,7 +82,11 @@ class FakeServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        class _Server(ThreadingHTTPServer):
+            # The default backlog of 5 resets connections when 50 clients arrive at once.
+            request_queue_size = 256
+
+        self.server = _Server(("127.0.0.1", 0), _RequestHandler)
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -1,0 +1,33 @@
+"""Reviews wait while Slack requests are being answered, but never for long."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from bot.slack.priority import AckFirst
+
+
+def timed_wait(gate: AckFirst) -> float:
+    started = time.monotonic()
+    gate.wait_for_quiet()
+    return time.monotonic() - started
+
+
+def test_with_nothing_in_flight_work_starts_at_once():
+    assert timed_wait(AckFirst(max_wait=1.0, settle=0.01)) < 0.05
+
+
+def test_work_waits_for_requests_in_flight_then_for_them_to_settle():
+    gate = AckFirst(max_wait=2.0, settle=0.05)
+    gate.request_started()
+    threading.Timer(0.2, gate.request_finished).start()
+    waited = timed_wait(gate)
+    assert 0.2 + 0.05 <= waited < 1.0
+
+
+def test_a_steady_stream_of_requests_only_delays_work_by_max_wait():
+    gate = AckFirst(max_wait=0.3, settle=0.05)
+    gate.request_started()  # never finishes
+    waited = timed_wait(gate)
+    assert 0.3 <= waited < 0.6
