@@ -58,7 +58,9 @@ def ms(values: list[float]) -> dict[str, float]:
 class ServedApp:
     """``tone-coach serve`` in a subprocess, configured to talk to the fakes."""
 
-    def __init__(self, slack: FakeSlack, model_url: str, workdir: Path) -> None:
+    def __init__(
+        self, slack: FakeSlack, model_url: str, workdir: Path, extra_env: dict | None = None
+    ) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
@@ -68,7 +70,8 @@ class ServedApp:
                "SLACK_API_URL": slack.api_url, "OPENAI_BASE_URL": model_url,
                "OPENAI_API_KEY": "sk-bench", "OPENAI_MODEL": "bench-model",
                "TONE_COACH_WATCH_CHANNELS": WATCHED, "PORT": str(self.port),
-               "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}", "LOG_LEVEL": "ERROR"}
+               "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}", "LOG_LEVEL": "ERROR",
+               **(extra_env or {})}
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env,
                                         cwd=workdir, stdout=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}"

@@ -31,7 +31,7 @@ class SlackSettings:
     client_secret: str | None = None
     reaction: str = "mag"
     watch_channels: tuple[str, ...] = ()
-    workers: int = 64
+    workers: int = 128
     tips_channel: str | None = None
     tips_time: str = "09:30"
     tips_tz: str = "UTC"
@@ -39,7 +39,7 @@ class SlackSettings:
 
     @classmethod
     def from_env(cls) -> SlackSettings:
-        workers = _env("TONE_COACH_WORKERS", "64") or "64"
+        workers = _env("TONE_COACH_WORKERS", "128") or "128"
         if not workers.isdigit() or int(workers) < 1:
             raise ConfigError(f"TONE_COACH_WORKERS must be a positive number, not {workers!r}")
         api_url = _env("SLACK_API_URL")

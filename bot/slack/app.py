@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -15,9 +13,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.slack.listeners import register_all
+from bot.slack.pools import started_pool
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
+
+#: Threads running Bolt listeners; each only acknowledges and hands over, so a few suffice.
+LISTENER_THREADS = 16
 
 # Keep in step with manifest.json (a test checks they agree).
 BOT_SCOPES = [
@@ -55,24 +57,12 @@ def build_app(services: Services) -> App:
         client=web_client(services, settings.bot_token),
         signing_secret=settings.signing_secret,
         oauth_settings=oauth,
-        # Reviews wait on the model for seconds; Bolt's default pool of 5 threads would
-        # queue the sixth draft behind the first five.
-        listener_executor=_started_pool(settings.workers),
+        # Listeners only acknowledge and hand reviews to the services' own pool, so acks
+        # never queue behind drafts waiting on the model.
+        listener_executor=started_pool(LISTENER_THREADS, "listener"),
         process_before_response=False,
     )
     register_all(app, services)
+    services.start_review_pool()
     return app
 
-
-def _started_pool(workers: int) -> ThreadPoolExecutor:
-    """A listener pool with every thread already running.
-
-    ThreadPoolExecutor starts threads one by one as work arrives, and the thread handing
-    over the work waits for each start: the first burst of drafts would pay for it in ack
-    latency.
-    """
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener")
-    everyone_started = threading.Barrier(workers)
-    for _ in range(workers):
-        pool.submit(everyone_started.wait, timeout=30)
-    return pool

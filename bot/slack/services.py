@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.coaching.coach import Coach
 from bot.coaching.review import Review
 from bot.config import SlackSettings
 from bot.slack.blocks import review_message
 from bot.slack.drafts import DraftRequest
+from bot.slack.pools import started_pool
 from bot.slack.priority import AckFirst
 from bot.storage import ReviewRecord, Storage
 
@@ -25,6 +30,27 @@ class Services:
     storage: Storage
     settings: SlackSettings = field(default_factory=SlackSettings)
     ack_first: AckFirst = field(default_factory=AckFirst)
+    _review_pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def start_review_pool(self) -> ThreadPoolExecutor:
+        """The pool reviews run on: one thread per draft waiting on the model, up to
+        ``TONE_COACH_WORKERS`` at once. Started on first use, or up front by the app."""
+        with self._pool_lock:
+            if self._review_pool is None:
+                self._review_pool = started_pool(self.settings.workers, "review")
+            return self._review_pool
+
+    def in_background(self, work: Callable[..., None], *args: Any) -> None:
+        """Run slow work (fetching, reviewing, posting) after the listener has returned."""
+        self.start_review_pool().submit(self._logged, work, *args)
+
+    @staticmethod
+    def _logged(work: Callable[..., None], *args: Any) -> None:
+        try:
+            work(*args)
+        except Exception:  # the pool would swallow it silently
+            log.exception("background work %s failed", getattr(work, "__name__", work))
 
     def first_delivery(self, body: dict) -> bool:
         """True unless this exact delivery (a Slack retry, a duplicate event) was handled.

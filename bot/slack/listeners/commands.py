@@ -48,7 +48,7 @@ def register(app: App, services: Services) -> None:
             ))
         else:
             ack(**working_message())
-            _review(services, command, respond)
+            services.in_background(_review, services, command, respond)
 
 
 def _review(services: Services, command: dict, respond: Respond) -> None:

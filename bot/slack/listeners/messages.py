@@ -25,24 +25,27 @@ def register(app: App, services: Services) -> None:
     # 404 from Bolt, and Slack retries those.
     @app.event("message")
     def on_message(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
-        if not _is_new_human_draft(event, context):
-            return
-        channel = event.get("channel", "")
-        team = context.team_id or event.get("team", "")
-        if channel not in services.settings.watch_channels and not services.storage.is_watched(
-            team, channel
-        ):
-            return
-        if not services.first_delivery(body):
-            return
-        request = DraftRequest(
-            team_id=team,
-            channel_id=channel,
-            user_id=event.get("user", ""),
-            entry_point="watch",
-            draft=plain_text(event.get("text")),
-        )
-        review_quietly(services, client, request, ts=event["ts"])
+        if _is_new_human_draft(event, context):
+            team = context.team_id or event.get("team", "")
+            services.in_background(_review_if_watched, services, body, client, team)
+
+
+def _review_if_watched(services: Services, body: dict, client: WebClient, team: str) -> None:
+    event = body["event"]
+    channel = event.get("channel", "")
+    watched = channel in services.settings.watch_channels or services.storage.is_watched(
+        team, channel
+    )
+    if not watched or not services.first_delivery(body):
+        return
+    request = DraftRequest(
+        team_id=team,
+        channel_id=channel,
+        user_id=event.get("user", ""),
+        entry_point="watch",
+        draft=plain_text(event.get("text")),
+    )
+    review_quietly(services, client, request, ts=event["ts"])
 
 
 def _is_new_human_draft(event: dict, context: BoltContext) -> bool:

@@ -23,26 +23,34 @@ def register(app: App, services: Services) -> None:
         item = event.get("item") or {}
         if event.get("reaction") != services.settings.reaction or item.get("type") != "message":
             return
-        if not services.first_delivery(body):
-            return
-        channel, ts, user = item.get("channel", ""), item.get("ts", ""), event.get("user", "")
-        try:
-            message = fetch_message(client, channel, ts)
-        except SlackApiError as exc:
-            tell_privately(client, channel, user, f":warning: {explain(exc)}")
-            return
-        if message.bot_id or message.user == context.bot_user_id:
-            return  # reviews of our own (or other bots') posts help nobody
-        request = DraftRequest(
-            team_id=context.team_id or "",
-            channel_id=channel,
-            user_id=message.user or user,
-            entry_point="reaction",
-            draft=plain_text(message.text),
-            context=plain_text(message.parent_text) or None,
-        )
-        review_in_thread(services, client, request, thread_ts=message.thread_ts or ts,
-                         requester=user)
+        services.in_background(_review_reacted_message, services, body, client,
+                               context.team_id or "", context.bot_user_id)
+
+
+def _review_reacted_message(services: Services, body: dict, client: WebClient, team_id: str,
+                            bot_user_id: str | None) -> None:
+    if not services.first_delivery(body):
+        return
+    event = body["event"]
+    item = event.get("item") or {}
+    channel, ts, user = item.get("channel", ""), item.get("ts", ""), event.get("user", "")
+    try:
+        message = fetch_message(client, channel, ts)
+    except SlackApiError as exc:
+        tell_privately(client, channel, user, f":warning: {explain(exc)}")
+        return
+    if message.bot_id or message.user == bot_user_id:
+        return  # reviews of our own (or other bots') posts help nobody
+    request = DraftRequest(
+        team_id=team_id,
+        channel_id=channel,
+        user_id=message.user or user,
+        entry_point="reaction",
+        draft=plain_text(message.text),
+        context=plain_text(message.parent_text) or None,
+    )
+    review_in_thread(services, client, request, thread_ts=message.thread_ts or ts,
+                     requester=user)
 
 
 def review_in_thread(services: Services, client: WebClient, request: DraftRequest, *,

@@ -18,25 +18,29 @@ def register(app: App, services: Services) -> None:
     @app.shortcut(CALLBACK_ID)
     def check_tone(ack: Ack, shortcut: dict, respond: Respond, client: WebClient) -> None:
         ack()
-        if not services.first_delivery(shortcut):
-            return
-        message = shortcut.get("message") or {}
-        channel = (shortcut.get("channel") or {}).get("id", "")
-        respond(response_type="ephemeral", **working_message())
-        thread_ts = message.get("thread_ts")
-        parent = None
-        if thread_ts and thread_ts != message.get("ts"):
-            parent = fetch_parent_text(client, channel, thread_ts)
-        request = DraftRequest(
-            team_id=(shortcut.get("team") or {}).get("id", ""),
-            channel_id=channel,
-            user_id=(shortcut.get("user") or {}).get("id", ""),
-            entry_point="shortcut",
-            draft=plain_text(message.get("text")),
-            context=plain_text(parent) or None,
-        )
-        try:
-            _, reply = services.review(request)
-        except DraftError as exc:
-            reply = notice(f":warning: I couldn't check this message: {exc}")
-        respond(response_type="ephemeral", replace_original=True, **reply)
+        services.in_background(_review, services, shortcut, respond, client)
+
+
+def _review(services: Services, shortcut: dict, respond: Respond, client: WebClient) -> None:
+    if not services.first_delivery(shortcut):
+        return
+    message = shortcut.get("message") or {}
+    channel = (shortcut.get("channel") or {}).get("id", "")
+    respond(response_type="ephemeral", **working_message())
+    thread_ts = message.get("thread_ts")
+    parent = None
+    if thread_ts and thread_ts != message.get("ts"):
+        parent = fetch_parent_text(client, channel, thread_ts)
+    request = DraftRequest(
+        team_id=(shortcut.get("team") or {}).get("id", ""),
+        channel_id=channel,
+        user_id=(shortcut.get("user") or {}).get("id", ""),
+        entry_point="shortcut",
+        draft=plain_text(message.get("text")),
+        context=plain_text(parent) or None,
+    )
+    try:
+        _, reply = services.review(request)
+    except DraftError as exc:
+        reply = notice(f":warning: I couldn't check this message: {exc}")
+    respond(response_type="ephemeral", replace_original=True, **reply)
