@@ -14,21 +14,27 @@ from tests.fakes.openai_api import FakeOpenAI, completion
 
 @dataclass
 class TokenLog:
-    """Tokens of each request the fake model received."""
+    """The prompts and answers the fake model saw; tokens are counted after the run, so the
+    counting never slows the fake down while it is being timed."""
 
-    prompt: list[int] = field(default_factory=list)
-    system: list[int] = field(default_factory=list)
-    completion: list[int] = field(default_factory=list)
-    system_texts: set[str] = field(default_factory=set)
+    exchanges: list[tuple[str, str, str]] = field(default_factory=list)  # system, user, reply
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def counts(self) -> tuple[list[int], list[int], list[int], int]:
+        """Prompt, system-message and completion tokens per request; distinct system texts."""
+        with self.lock:
+            exchanges = list(self.exchanges)
+        system = [count(s) for s, _, _ in exchanges]
+        prompt = [n + count(u) for n, (_, u, _) in zip(system, exchanges, strict=True)]
+        answer = [count(r) for _, _, r in exchanges]
+        return prompt, system, answer, len({s for s, _, _ in exchanges})
 
 
 def start_fake_model(latency: float) -> tuple[FakeOpenAI, TokenLog]:
-    """Answer every request after ``latency`` seconds with a review of its draft."""
+    """Answer every request ``latency`` seconds after it arrived with a review of its draft."""
     log = TokenLog()
 
     def answer(request: Request) -> Response:
-        arrived = time.monotonic()
         messages = request.json["messages"]
         system, user = messages[0]["content"], messages[1]["content"]
         draft = json.loads(user[user.index("{"):])["draft"]
@@ -38,16 +44,10 @@ def start_fake_model(latency: float) -> tuple[FakeOpenAI, TokenLog]:
                           "explanation": "This reads as an argument with the customer."}],
             "rewrite": "Thank you for your patience. " + draft.split(",", 1)[-1].strip(),
         })
-        prompt_tokens = count(system) + count(user)
-        completion_tokens = count(reply)
         with log.lock:
-            log.prompt.append(prompt_tokens)
-            log.system.append(count(system))
-            log.completion.append(completion_tokens)
-            log.system_texts.add(system)
-        # The answer leaves `latency` seconds after the request arrived, however long the
-        # counting above took, so the fake's own work is not billed to the app.
-        delay = max(0.0, latency - (time.monotonic() - arrived))
-        return Response(200, completion(reply, prompt_tokens, completion_tokens), delay=delay)
+            log.exchanges.append((system, user, reply))
+        # Timed from arrival, so the fake's own work is not billed to the app.
+        delay = max(0.0, latency - (time.monotonic() - request.received))
+        return Response(200, completion(reply, 0, 0), delay=delay)
 
     return FakeOpenAI(answer).start(), log

@@ -227,16 +227,17 @@ def offline_speed(plan: Plan) -> dict:
 
 
 def token_figures(tokens: TokenLog) -> dict:
-    if not tokens.prompt:
+    prompt, system, completion, distinct_systems = tokens.counts()
+    if not prompt:
         return {}
-    shares = [s / p for s, p in zip(tokens.system, tokens.prompt, strict=True)]
+    shares = [s / p for s, p in zip(system, prompt, strict=True)]
     return {
-        "requests": len(tokens.prompt),
-        "prompt_tokens_mean": round(statistics.mean(tokens.prompt), 1),
-        "completion_tokens_mean": round(statistics.mean(tokens.completion), 1),
-        "identical_prefix_tokens": tokens.system[0],
+        "requests": len(prompt),
+        "prompt_tokens_mean": round(statistics.mean(prompt), 1),
+        "completion_tokens_mean": round(statistics.mean(completion), 1),
+        "identical_prefix_tokens": system[0],
         "prefix_share_of_prompt": round(statistics.mean(shares), 3),
-        "prefix_identical_across_requests": len(tokens.system_texts) == 1,
+        "prefix_identical_across_requests": distinct_systems == 1,
     }
 
 
