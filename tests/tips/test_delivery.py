@@ -7,7 +7,6 @@ Deliverer, as if the app had just (re)started: only the database remembers what 
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +15,7 @@ import pytest
 from bot.storage import ReviewRecord, TipSubscription
 from bot.tips.commands import handle_tips_command
 from bot.tips.deliver import Deliverer, deliver_due_tips, slack_clients
-from tests.storage.storage_helpers import PG_SKIP_REASON, empty_postgres_schema, run_in_processes
+from tests.storage.storage_helpers import run_in_processes
 from tests.tips.tips_helpers import TEAM, instance_worker
 
 TALLINN = ZoneInfo("Europe/Tallinn")
@@ -260,23 +259,10 @@ def test_with_oauth_each_workspace_posts_with_its_own_install(services, catalog,
 
 # --- two instances at once, as real processes ---------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared_database(request, tmp_path):
-    """A database two processes share: a SQLite file, or a schema on TEST_DATABASE_URL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shared.db'}"
-        return
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        pytest.skip(PG_SKIP_REASON)
-    with empty_postgres_schema(server_url) as url:
-        yield url
-
-
-def test_two_instances_at_once_post_exactly_one_tip_per_channel(shared_database, slack):
+def test_two_instances_at_once_post_exactly_one_tip_per_channel(database_url, slack):
     from bot.storage import Storage
 
-    storage = Storage(shared_database)
+    storage = Storage(database_url)
     storage.upgrade()
     channels = ["C1", "C2", "C3"]
     for channel in channels:
@@ -284,7 +270,7 @@ def test_two_instances_at_once_post_exactly_one_tip_per_channel(shared_database,
                                                WORKDAYS, "en"))
     now = tallinn(2026, 3, 2, 9, 30).astimezone(UTC).isoformat()
 
-    outcomes = run_in_processes(instance_worker, 2, shared_database, slack.api_url, now)
+    outcomes = run_in_processes(instance_worker, 2, database_url, slack.api_url, now)
 
     assert sorted(status for statuses in outcomes for status in statuses) == (
         ["posted"] * 3 + ["taken"] * 3
