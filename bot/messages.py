@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from bot import PROMPTS_DIR
+from bot.datafile import read_yaml
 
 MESSAGES_FILE = PROMPTS_DIR / "messages.yaml"
 
@@ -19,10 +18,7 @@ class MessagesError(ValueError):
 @cache
 def load_messages(path: Path = MESSAGES_FILE) -> dict[str, dict[str, str]]:
     """Read the messages file; every entry must have an English text to fall back on."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise MessagesError(f"{path}: cannot read messages: {exc}") from None
+    data = read_yaml(path, MessagesError, "messages")
     entries = data.get("messages") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         raise MessagesError(f"{path}: expected a top-level 'messages:' mapping")

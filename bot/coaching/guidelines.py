@@ -7,15 +7,12 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot import PROMPTS_DIR
+from bot.datafile import LANGUAGES, Localized, describe, read_yaml, require_languages
 
-LANGUAGES = ("en", "ru", "pl", "et", "uk")
 DEFAULT_GUIDELINES = PROMPTS_DIR / "guidelines.yaml"
-
-Localized = dict[str, str]
 PatternSet = dict[str, list[str]]
 
 
@@ -70,10 +67,7 @@ class Guideline(BaseModel):
     @field_validator("title", "explanation", "fix")
     @classmethod
     def _every_language(cls, value: Localized) -> Localized:
-        missing = [lang for lang in LANGUAGES if not str(value.get(lang, "")).strip()]
-        if missing:
-            raise ValueError(f"missing language(s): {', '.join(missing)}")
-        return value
+        return require_languages(value)
 
     def localized_title(self, language: str) -> str:
         return self.title.get(language) or self.title["en"]
@@ -120,35 +114,15 @@ def load_guidelines(path: Path | str | None = None) -> GuidelineSet:
     Raises :class:`GuidelineError` naming the file, the guideline and the field at fault.
     """
     path = Path(path) if path else guidelines_path()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise GuidelineError(f"{path}: cannot read guidelines file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise GuidelineError(f"{path}: not valid YAML: {_one_line(exc)}") from None
+    data = read_yaml(path, GuidelineError, "guidelines")
     if not isinstance(data, dict) or "guidelines" not in data:
         raise GuidelineError(f"{path}: expected a top-level 'guidelines:' list")
     try:
         return GuidelineSet(guidelines=data["guidelines"], source=str(path))
     except ValidationError as exc:
-        raise GuidelineError(_describe(path, data["guidelines"], exc)) from None
+        raise GuidelineError(
+            describe(path, data["guidelines"], exc, "guidelines", "guideline")
+        ) from None
 
 
-def _describe(path: Path, raw: object, exc: ValidationError) -> str:
-    """Turn pydantic's error into 'file: guideline 'id': field: problem'."""
-    error = exc.errors()[0]
-    loc = list(error["loc"])
-    where = ""
-    if loc[:1] == ["guidelines"] and len(loc) > 1 and isinstance(loc[1], int):
-        index = loc[1]
-        entry = raw[index] if isinstance(raw, list) and index < len(raw) else None
-        name = entry.get("id") if isinstance(entry, dict) else None
-        where = f"guideline {name!r}" if name else f"guideline #{index + 1}"
-        loc = loc[2:]
-    field = ".".join(str(part) for part in loc) or "guidelines"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{path}: {where + ': ' if where else ''}field '{field}': {message}"
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())
+__all__ = ["LANGUAGES", "GuidelineError", "GuidelineSet", "load_guidelines"]

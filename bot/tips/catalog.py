@@ -6,15 +6,13 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot import PROMPTS_DIR
-from bot.coaching.guidelines import LANGUAGES, GuidelineSet, load_guidelines
+from bot.coaching.guidelines import GuidelineSet, load_guidelines
+from bot.datafile import Localized, describe, read_yaml, require_languages
 
 DEFAULT_TIPS = PROMPTS_DIR / "tips.yaml"
-
-Localized = dict[str, str]
 
 
 class TipsError(ValueError):
@@ -35,10 +33,7 @@ class Tip(BaseModel):
     @field_validator("text", "before", "after")
     @classmethod
     def _every_language(cls, value: Localized) -> Localized:
-        missing = [lang for lang in LANGUAGES if not str(value.get(lang) or "").strip()]
-        if missing:
-            raise ValueError(f"missing language(s): {', '.join(missing)}")
-        return value
+        return require_languages(value)
 
 
 class TipCatalog(BaseModel):
@@ -72,19 +67,14 @@ def load_tips(
     Raises :class:`TipsError` naming the file, the tip and the field at fault.
     """
     path = Path(path) if path else tips_path()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TipsError(f"{path}: cannot read tips file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise TipsError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    data = read_yaml(path, TipsError, "tips")
     raw = data.get("tips") if isinstance(data, dict) else None
     if not isinstance(raw, list):
         raise TipsError(f"{path}: expected a top-level 'tips:' list")
     try:
         catalog = TipCatalog(tips=raw, source=str(path))
     except ValidationError as exc:
-        raise TipsError(_describe(path, raw, exc)) from None
+        raise TipsError(describe(path, raw, exc, "tips", "tip")) from None
     _check_ids(path, catalog)
     _check_guidelines(path, catalog, guidelines or load_guidelines())
     return catalog
@@ -112,19 +102,3 @@ def _check_guidelines(path: Path, catalog: TipCatalog, guidelines: GuidelineSet)
                 f"{path}: tip {tip.id!r}: field 'id': must start with its guideline "
                 f"{tip.guideline!r}, e.g. {tip.guideline}-1"
             )
-
-
-def _describe(path: Path, raw: list, exc: ValidationError) -> str:
-    """Turn pydantic's first error into 'file: tip 'id': field 'text.ru': problem'."""
-    error = exc.errors()[0]
-    loc = list(error["loc"])
-    where = ""
-    if loc[:1] == ["tips"] and len(loc) > 1 and isinstance(loc[1], int):
-        index = loc[1]
-        entry = raw[index] if index < len(raw) else None
-        name = entry.get("id") if isinstance(entry, dict) else None
-        where = f"tip {name!r}" if name else f"tip #{index + 1}"
-        loc = loc[2:]
-    field = ".".join(str(part) for part in loc) or "tips"
-    problem = error["msg"].removeprefix("Value error, ")
-    return f"{path}: {where + ': ' if where else ''}field '{field}': {problem}"
