@@ -42,11 +42,12 @@ class Services:
             return self._review_pool
 
     def in_background(self, work: Callable[..., None], *args: Any) -> None:
-        """Run slow work (fetching, reviewing, posting) after the listener has returned."""
-        self.start_review_pool().submit(self._logged, work, *args)
+        """Run slow work (fetching, reviewing, posting) after the listener has returned,
+        once the requests arriving with it have been answered."""
+        self.start_review_pool().submit(self._after_acks, work, *args)
 
-    @staticmethod
-    def _logged(work: Callable[..., None], *args: Any) -> None:
+    def _after_acks(self, work: Callable[..., None], *args: Any) -> None:
+        self.ack_first.wait_for_quiet()
         try:
             work(*args)
         except Exception:  # the pool would swallow it silently
@@ -57,7 +58,6 @@ class Services:
 
         Listeners call it after acknowledging, so the database is never on the ack path.
         """
-        self.ack_first.wait_for_quiet()
         key = delivery_key(body)
         if key is None:
             return True
@@ -79,7 +79,6 @@ class Services:
 
         Raises :class:`bot.coaching.coach.DraftError` for an empty or over-long draft.
         """
-        self.ack_first.wait_for_quiet()
         started = time.monotonic()
         review = self.coach.review(request.draft, request.context)
         latency_ms = int((time.monotonic() - started) * 1000)
