@@ -29,7 +29,14 @@ class Review(BaseModel):
     model: str | None = Field(default=None, description="Model name when the LLM reviewed it.")
     note: str | None = Field(default=None, description="A remark for the user, e.g. a fallback.")
     prompt_tokens: int = 0
-    completion_tokens: int = 0
+    cached_tokens: int = Field(default=0, description="Prompt tokens served from the cache.")
+    completion_tokens: int = Field(default=0, description="All output tokens, reasoning included.")
+    reasoning_tokens: int = Field(default=0, description="Output tokens spent on reasoning.")
+    retry_model_after: float | None = Field(
+        default=None,
+        description="Set on an offline fallback when the model asked us to wait: seconds after "
+        "which asking it again may give the AI review.",
+    )
 
     @property
     def guideline_ids(self) -> list[str]:
