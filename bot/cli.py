@@ -85,14 +85,20 @@ def _coach(offline: bool):  # noqa: ANN202 - keeps heavy imports out of `--help`
 
 def _check(args: argparse.Namespace) -> int:
     from bot.coaching.coach import DraftError
-    from bot.coaching.llm import ModelConfigError
+    from bot.coaching.llm import ModelConfigError, ModelGone
 
     draft = sys.stdin.read() if args.draft == "-" else args.draft
     coach = _coach(args.offline)
+    status = coach.check_model()
+    if status is not None and status.usable and status.warning():
+        # A model already gone is reported once, as the error below.
+        print(f"tone-coach: warning: {status.warning()}", file=sys.stderr)
     try:
         review = coach.review(draft, args.context, raise_config_errors=True)
     except DraftError as exc:
         raise CLIError(str(exc)) from None
+    except ModelGone as exc:
+        raise CLIError(f"{exc}: set OPENAI_MODEL") from None
     except ModelConfigError as exc:
         raise CLIError(f"{exc}: check OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL") from None
     if args.json:

@@ -24,7 +24,7 @@ LISTENER_THREADS = 16
 # Keep in step with manifest.json (a test checks they agree).
 BOT_SCOPES = [
     "commands", "chat:write", "reactions:read", "reactions:write", "channels:history",
-    "groups:history", "im:write",
+    "groups:history", "im:write", "users:read",
 ]
 
 

@@ -111,7 +111,22 @@ def _start(*, socket_mode: bool) -> Services | None:
         print(f"tone-coach: error: {exc}", file=sys.stderr)
         return None
     _configure_logging()
+    report_model_status(services.coach)
     return services
+
+
+def report_model_status(coach: Coach) -> None:
+    """Look the configured model up once and log what an operator must know."""
+    status = coach.check_model()
+    if status is None:
+        return
+    warning = status.warning()
+    if warning and not status.usable:
+        log.error("%s; until then every review is the offline one", warning)
+    elif warning:
+        log.warning("%s", warning)
+    elif status.state == "unchecked":
+        log.info("model %s not looked up: %s", status.model, status.reason)
 
 
 def make_server(web_app: WebApp, host: str, port: int, threads: int = 16):  # noqa: ANN201

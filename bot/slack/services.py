@@ -98,6 +98,8 @@ class Services:
             latency_ms=latency_ms,
             prompt_tokens=review.prompt_tokens,
             completion_tokens=review.completion_tokens,
+            cached_tokens=review.cached_tokens,
+            reasoning_tokens=review.reasoning_tokens,
         )
         try:
             return self.storage.record_review(record)

@@ -35,12 +35,15 @@ class ReviewRecord:
     latency_ms: int
     prompt_tokens: int
     completion_tokens: int
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0  # part of completion_tokens
 
     def __post_init__(self) -> None:
         _require(self.entry_point, ENTRY_POINTS, "entry_point")
         _require(self.verdict, VERDICTS, "verdict")
         _require(self.engine, ENGINES, "engine")
-        for name in ("latency_ms", "prompt_tokens", "completion_tokens"):
+        for name in ("latency_ms", "prompt_tokens", "completion_tokens", "cached_tokens",
+                     "reasoning_tokens"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} cannot be negative")
 

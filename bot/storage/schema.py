@@ -100,7 +100,9 @@ class Review(Base):
     model: Mapped[str | None] = mapped_column(String(100))
     latency_ms: Mapped[int]
     prompt_tokens: Mapped[int]
-    completion_tokens: Mapped[int]
+    cached_tokens: Mapped[int] = mapped_column(server_default="0")
+    completion_tokens: Mapped[int]  # all output billed, reasoning included
+    reasoning_tokens: Mapped[int] = mapped_column(server_default="0")
     # Indexed on its own for the retention purge.
     created_at: Mapped[datetime] = mapped_column(index=True)
 

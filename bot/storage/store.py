@@ -254,6 +254,8 @@ class Storage:
             "latency_ms": record.latency_ms,
             "prompt_tokens": record.prompt_tokens,
             "completion_tokens": record.completion_tokens,
+            "cached_tokens": record.cached_tokens,
+            "reasoning_tokens": record.reasoning_tokens,
             "created_at": _utc(now),
         }
         with self._connection() as connection:

@@ -44,6 +44,8 @@ class FakeSlack(FakeServer):
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict]] = defaultdict(list)  # channel -> messages
         self.failures: dict[str, deque[Response]] = defaultdict(deque)
+        # users.info: user id -> fields such as is_admin / is_owner (others get defaults)
+        self.users: dict[str, dict] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -117,6 +119,15 @@ class FakeSlack(FakeServer):
     def _auth_test(self, args: dict) -> dict:
         return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "tone-coach",
                 "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT"}
+
+    def _users_info(self, args: dict) -> dict:
+        user = args.get("user", "")
+        if not user.startswith(("U", "W")):
+            return {"ok": False, "error": "user_not_found"}
+        fields = {"is_admin": False, "is_owner": False, "is_primary_owner": False,
+                  **self.users.get(user, {})}
+        return {"ok": True, "user": {"id": user, "team_id": TEAM, "name": user.lower(),
+                                     "deleted": False, "is_bot": False, **fields}}
 
     def _chat_postMessage(self, args: dict) -> dict:
         ts = f"1800000000.{next(self._ts):06d}"

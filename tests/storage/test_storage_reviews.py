@@ -176,3 +176,15 @@ def test_retention_period_is_configurable(database_url: str) -> None:
 def test_a_review_record_with_an_unknown_value_is_rejected(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=field):
         replace(REVIEW, **{field: value})
+
+
+def test_token_details_are_kept_for_costs(storage: Storage) -> None:
+    from sqlalchemy import select
+
+    from bot.storage.schema import Review
+
+    review_id = storage.record_review(review([], cached_tokens=800, reasoning_tokens=90))
+    with storage.engine.connect() as connection:
+        row = connection.execute(select(Review).where(Review.id == review_id)).one()
+    assert (row.prompt_tokens, row.cached_tokens) == (900, 800)
+    assert (row.completion_tokens, row.reasoning_tokens) == (120, 90)

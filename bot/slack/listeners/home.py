@@ -21,20 +21,40 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home":
             return
         user = event.get("user", "")
-        view = home_view(services, context.team_id or "", user)
+        view = home_view(services, context.team_id or "", user,
+                         operator_note=_operator_note(services, client, user))
         try:
             client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
             log.warning("views.publish failed: %s", exc.response.get("error"))
 
 
-def home_view(services: Services, team_id: str, user_id: str) -> dict:
-    """The Home tab for one user."""
+def _operator_note(services: Services, client: WebClient, user: str) -> str | None:
+    """The model lifecycle warning, for workspace admins and owners only."""
+    status = services.coach.model_status
+    warning = status.warning() if status else None
+    if not warning:
+        return None
+    try:
+        profile = client.users_info(user=user)["user"]
+    except SlackApiError as exc:
+        log.warning("users.info failed, so no admin note in App Home: %s",
+                    exc.response.get("error"))
+        return None
+    return warning if profile.get("is_admin") or profile.get("is_owner") else None
+
+
+def home_view(
+    services: Services, team_id: str, user_id: str, operator_note: str | None = None
+) -> dict:
+    """The Home tab for one user; ``operator_note`` is shown first, to admins only."""
     titles = services.titles("en")
     storage = services.storage
     reaction = services.settings.reaction
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Tone Coach"}},
+        *([section(f":warning: *For workspace admins:* {escape(operator_note)}")]
+          if operator_note else []),
         section(
             "*Three ways to check a reply before you send it*\n"
             "• `/tone-check <your draft>`: a private review with a suggested rewrite\n"
