@@ -79,18 +79,20 @@ def test_a_rejected_key_is_one_clear_line(tmp_path):
 
 def test_check_warns_on_stderr_when_the_model_is_about_to_retire():
     import json as json_module
+    from datetime import date, timedelta
 
     from tests.fakes.http import Response
     from tests.fakes.openai_api import FakeOpenAI, completion
 
     reply = {"verdict": "ok", "language": "en", "findings": [], "rewrite": "Thanks!"}
-    models = {"gpt-4o-mini": {"shutdown_date": "2027-01-14", "replacement": "gpt-6-luna"}}
+    shutdown = (date.today() + timedelta(days=45)).isoformat()
+    models = {"gpt-4o-mini": {"shutdown_date": shutdown, "replacement": "gpt-6-luna"}}
     answer = Response(200, completion(json_module.dumps(reply)))
     with FakeOpenAI(lambda request: answer, models=models) as fake:
         env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_MODEL": "gpt-4o-mini"}
         result = run("check", "Thanks, the refund is on its way.", env=env)
     assert result.returncode == 0
-    [warning] = [line for line in result.stderr.splitlines() if "2027-01-14" in line]
+    [warning] = [line for line in result.stderr.splitlines() if shutdown in line]
     assert warning.startswith("tone-coach: warning:") and "gpt-6-luna" in warning
 
 
