@@ -19,6 +19,13 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
+def _positive(name: str, default: int) -> int:
+    value = _env(name, str(default)) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a positive number, not {value!r}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class SlackSettings:
     """Everything the Slack app needs to start; see the README's configuration table."""
@@ -36,12 +43,12 @@ class SlackSettings:
     tips_time: str = "09:30"
     tips_tz: str = "UTC"
     tips_language: str = "en"
+    http_connections: int = 1000
+    http_idle_timeout: int = 10
 
     @classmethod
     def from_env(cls) -> SlackSettings:
-        workers = _env("TONE_COACH_WORKERS", "128") or "128"
-        if not workers.isdigit() or int(workers) < 1:
-            raise ConfigError(f"TONE_COACH_WORKERS must be a positive number, not {workers!r}")
+        workers = _positive("TONE_COACH_WORKERS", 128)
         api_url = _env("SLACK_API_URL")
         if api_url and not api_url.endswith("/"):
             api_url += "/"  # slack_sdk joins method names onto it
@@ -54,11 +61,13 @@ class SlackSettings:
             client_secret=_env("SLACK_CLIENT_SECRET"),
             reaction=(_env("TONE_COACH_REACTION", "mag") or "mag").strip(":"),
             watch_channels=_split(_env("TONE_COACH_WATCH_CHANNELS")),
-            workers=int(workers),
+            workers=workers,
             tips_channel=_env("TIPS_CHANNEL"),
             tips_time=_env("TIPS_TIME", "09:30") or "09:30",
             tips_tz=_env("TIPS_TZ", "UTC") or "UTC",
             tips_language=_env("TIPS_LANGUAGE", "en") or "en",
+            http_connections=_positive("TONE_COACH_HTTP_CONNECTIONS", 1000),
+            http_idle_timeout=_positive("TONE_COACH_HTTP_IDLE_TIMEOUT", 10),
         )
 
     @property

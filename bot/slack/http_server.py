@@ -13,12 +13,14 @@ signature is refused there, before waitress buffers a byte of the body.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.utilities import Error
 
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class EdgeLimits:
@@ -57,6 +59,7 @@ def _parser_for(events_path: str, refusal) -> type[HTTPRequestParser]:  # noqa: 
                             str(self.content_length))
             if found:
                 status, reason = found
+                log.info("refused a request to %s from its headers: %s", events_path, reason)
                 self.error = (_TooLarge if status.startswith("413") else _Unauthorized)(reason)
                 self.completed = True
 

@@ -214,7 +214,9 @@ def serve(port: int | None = None) -> int:
     web_app = WebApp(build_app(services), services.settings.signing_secret, services.ack_first)
     start_background_jobs(services)
     _freeze_startup_objects()
-    server = make_server(web_app, "0.0.0.0", port)
+    limits = EdgeLimits(connections=services.settings.http_connections,
+                        idle_timeout=services.settings.http_idle_timeout, max_body=MAX_BODY)
+    server = make_server(web_app, "0.0.0.0", port, limits=limits)
     log.info("Tone Coach listening on port %d (%s)", port, EVENTS_PATH)
     server.run()
     return 0
