@@ -13,7 +13,7 @@ from typing import Any
 from bot.coaching.coach import Coach
 from bot.coaching.review import Review
 from bot.config import SlackSettings
-from bot.slack.blocks import review_message
+from bot.slack.blocks import MAX_MESSAGES, review_messages
 from bot.slack.drafts import DraftRequest
 from bot.slack.pools import started_pool
 from bot.slack.priority import AckFirst
@@ -74,8 +74,11 @@ class Services:
         """Guideline titles in ``language``, for showing findings."""
         return {g.id: g.localized_title(language) for g in self.coach.guidelines.guidelines}
 
-    def review(self, request: DraftRequest) -> tuple[Review, dict]:
-        """Review the draft, record it (without its text) and build the Slack message.
+    def review(
+        self, request: DraftRequest, max_messages: int = MAX_MESSAGES
+    ) -> tuple[Review, list[dict]]:
+        """Review the draft, record it (without its text) and build the Slack messages: one,
+        or, for a rewrite too long for one, up to ``max_messages`` that continue each other.
 
         Raises :class:`bot.coaching.coach.DraftError` for an empty or over-long draft.
         """
@@ -83,7 +86,8 @@ class Services:
         review = self.coach.review(request.draft, request.context)
         latency_ms = int((time.monotonic() - started) * 1000)
         review_id = self._record(request, review, latency_ms)
-        return review, review_message(review, self.titles(review.language), review_id)
+        titles = self.titles(review.language)
+        return review, review_messages(review, titles, review_id, max_messages)
 
     def _record(self, request: DraftRequest, review: Review, latency_ms: int) -> int | None:
         record = ReviewRecord(

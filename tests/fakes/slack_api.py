@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import json
 import threading
 import time
 from collections import defaultdict, deque
@@ -18,6 +19,32 @@ from tests.fakes.http import FakeServer, Request, Response
 
 BOT_USER = "UBOT"
 TEAM = "T1"
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+# Undocumented, but reported by Bolt users (bolt-js #2509): about 13,200 characters of
+# block text in one message gives msg_blocks_too_long. The fake refuses a little earlier.
+MAX_BLOCKS_TEXT = 13_000
+_POSTING = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
+
+
+def blocks_error(blocks: object) -> str | None:
+    """Slack's error for ``blocks`` over its limits, or None."""
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not blocks:
+        return None
+    if len(blocks) > MAX_BLOCKS:
+        return "invalid_blocks"
+    total = 0
+    for block in blocks:
+        texts = [block.get("text") or {}] + [e for e in block.get("elements", [])
+                                             if isinstance(e, dict)]
+        for text in texts:
+            length = len(text.get("text", "")) if isinstance(text.get("text"), str) else 0
+            if block.get("type") == "section" and length > MAX_SECTION_TEXT:
+                return "invalid_blocks"
+            total += length
+    return "msg_blocks_too_long" if total > MAX_BLOCKS_TEXT else None
 
 
 def sign(body: bytes, timestamp: int | None = None, secret: str = "test-signing-secret") -> dict:
@@ -42,6 +69,7 @@ class FakeSlack(FakeServer):
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.refused: list[Call] = []  # posts Slack would refuse for their blocks
         self.messages: dict[str, list[dict]] = defaultdict(list)  # channel -> messages
         self.failures: dict[str, deque[Response]] = defaultdict(deque)
         # users.info: user id -> fields such as is_admin / is_owner (others get defaults)
@@ -99,11 +127,19 @@ class FakeSlack(FakeServer):
             args = request.json
             args["response_url"] = request.path
             self._record("response_url", args)
+            error = blocks_error(args.get("blocks"))
+            if error:
+                self.refused.append(Call("response_url", args))
+                return Response(400, error, {"content-type": "text/plain"})
             return Response(200, "ok", {"content-type": "text/plain"})
         method = request.path.removeprefix("/api/")
         is_json = request.headers.get("content-type", "").startswith("application/json")
         args = request.json if is_json else request.form
         self._record(method, args)
+        error = blocks_error(args.get("blocks")) if method in _POSTING else None
+        if error:
+            self.refused.append(Call(method, args))
+            return Response(200, {"ok": False, "error": error})
         with self._lock:
             failure = self.failures[method].popleft() if self.failures[method] else None
         if failure:

@@ -62,10 +62,12 @@ def _review(services: Services, command: dict, respond: Respond) -> None:
         draft=plain_text(command.get("text")),
     )
     try:
-        _, message = services.review(request)
+        _, messages = services.review(request)
     except DraftError as exc:
-        message = notice(f":warning: I couldn't check this draft: {exc}")
-    respond(response_type="ephemeral", replace_original=True, **message)
+        messages = [notice(f":warning: I couldn't check this draft: {exc}")]
+    respond(response_type="ephemeral", replace_original=True, **messages[0])
+    for more in messages[1:]:  # a long rewrite continues below the review
+        respond(response_type="ephemeral", replace_original=False, **more)
 
 
 def _watch(services: Services, command: dict, *, watch: bool) -> dict:

@@ -71,12 +71,13 @@ def review_quietly(
         return
     try:
         _react(client, "add", channel, ts, WORKING_REACTION)
-        review, message = services.review(request)
+        review, messages = services.review(request)
         _react(client, "remove", channel, ts, WORKING_REACTION)
         if review.verdict == "ok":
             _react(client, "add", channel, ts, GOOD_REACTION)
         else:
-            client.chat_postMessage(channel=channel, thread_ts=ts, **message)
+            for message in messages:  # a long rewrite continues in the same thread
+                client.chat_postMessage(channel=channel, thread_ts=ts, **message)
     except SlackApiError as exc:
         log.warning("slack refused a watched-channel review: %s", exc.response.get("error"))
         tell_privately(client, channel, request.user_id, f":warning: {explain(exc)}")

@@ -65,8 +65,10 @@ def review_in_thread(services: Services, client: WebClient, request: DraftReques
     try:
         placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
                                               **working_message())
-        _, message = services.review(request)
-        client.chat_update(channel=channel, ts=placeholder["ts"], **message)
+        _, messages = services.review(request)
+        client.chat_update(channel=channel, ts=placeholder["ts"], **messages[0])
+        for more in messages[1:]:  # a long rewrite continues in the same thread
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, **more)
     except SlackApiError as exc:
         log.warning("slack refused a review post: %s", exc.response.get("error"))
         tell_privately(client, channel, requester, f":warning: {explain(exc)}")

@@ -6,7 +6,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.coaching.coach import DraftError
-from bot.slack.blocks import notice, working_message
+from bot.slack.blocks import MAX_MESSAGES, notice, working_message
 from bot.slack.drafts import DraftRequest, plain_text
 from bot.slack.fetch import fetch_parent_text
 from bot.slack.services import Services
@@ -40,7 +40,10 @@ def _review(services: Services, shortcut: dict, respond: Respond, client: WebCli
         context=plain_text(parent) or None,
     )
     try:
-        _, reply = services.review(request)
+        # The "working" note above took one of the response_url's five posts.
+        _, replies = services.review(request, max_messages=MAX_MESSAGES - 1)
     except DraftError as exc:
-        reply = notice(f":warning: I couldn't check this message: {exc}")
-    respond(response_type="ephemeral", replace_original=True, **reply)
+        replies = [notice(f":warning: I couldn't check this message: {exc}")]
+    respond(response_type="ephemeral", replace_original=True, **replies[0])
+    for more in replies[1:]:  # a long rewrite continues below the review
+        respond(response_type="ephemeral", replace_original=False, **more)
