@@ -49,3 +49,12 @@ def test_url_verification_echoes_the_challenge(app):
     body = json.dumps({"type": "url_verification", "challenge": "abc", "token": "x"}).encode()
     reply = app.post(body, "application/json")
     assert reply.status == 200 and "abc" in reply.body
+
+
+def test_a_command_whose_listener_fails_before_acknowledging_gets_a_friendly_200(app):
+    with app.services.storage.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE watched_channels")  # a real database failure
+    reply = app.command("watch")
+    assert reply.status == 200
+    assert "try again" in reply.json["text"]
+    assert app.command("help").status == 200
