@@ -117,10 +117,24 @@ def malformed_payloads() -> list[tuple[str, bytes, str]]:
                                          "api_app_id": "A1"}).encode(), "application/json"),
         ("unknown top-level type", json.dumps({"type": "brand_new_type"}).encode(),
          "application/json"),
-        ("unknown view_submission", form({"type": "view_submission", "team": {"id": "T1"},
-                                          "user": {"id": "U1"},
-                                          "view": {"id": "V1", "callback_id": "nobody"}}),
+        ("view_submission nobody listens for", form({
+            "type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"},
+            "view": {"id": "V1", "type": "modal", "callback_id": "nobody"}}),
          "application/x-www-form-urlencoded"),
+        ("view_submission, view without a type", form({
+            "type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"},
+            "view": {"id": "V1", "callback_id": "nobody"}}),
+         "application/x-www-form-urlencoded"),
+        ("view_closed", form({"type": "view_closed", "team": {"id": "T1"}, "user": {"id": "U1"},
+                              "view": {"id": "V1", "type": "modal", "callback_id": "nobody"}}),
+         "application/x-www-form-urlencoded"),
+        ("block_suggestion", form({"type": "block_suggestion", "team": {"id": "T1"},
+                                   "user": {"id": "U1"}, "action_id": "menu", "block_id": "b",
+                                   "value": "ab"}),
+         "application/x-www-form-urlencoded"),
+        ("global shortcut nobody listens for", form({
+            "type": "shortcut", "team": {"id": "T1"}, "user": {"id": "U1"},
+            "callback_id": "nobody", "trigger_id": "t1"}), "application/x-www-form-urlencoded"),
         ("unknown block_actions", form({"type": "block_actions", "team": {"id": "T1"},
                                         "user": {"id": "U1"}, "actions": [
                                             {"action_id": "nobody", "block_id": "b",
