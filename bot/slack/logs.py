@@ -24,7 +24,10 @@ class HideResponseUrls(logging.Filter):
     """Rewrites a record's message (and traceback) with its URLs hidden."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: logging reports it itself, unfiltered
+            return True
         if "://" in message:
             record.msg, record.args = hide_urls(message), ()
         if record.exc_info and not record.exc_text:
