@@ -30,6 +30,8 @@ def _clean_environment(monkeypatch):
     ("TONE_COACH_RESPONSE_FORMAT", "xml", "TONE_COACH_RESPONSE_FORMAT: must be"),
     ("TONE_COACH_WATCH_CHANNELS", "C0123:everything", "TONE_COACH_WATCH_CHANNELS: mode"),
     ("TONE_COACH_WATCH_CHANNELS", "general", "TONE_COACH_WATCH_CHANNELS: 'general'"),
+    ("TONE_COACH_HTTP_CONNECTIONS", "0", "TONE_COACH_HTTP_CONNECTIONS: "),
+    ("TONE_COACH_HTTP_IDLE_TIMEOUT", "forever", "TONE_COACH_HTTP_IDLE_TIMEOUT: "),
 ])
 def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch, name, value, complaint):
     monkeypatch.setenv(name, value)
