@@ -233,7 +233,7 @@ def token_figures(tokens: TokenLog) -> dict:
     identical tokens is served from the cache in steps of 128. Reasoning tokens are 0 at the
     default effort ``none``, which the fake model (like gpt-6-luna) honours.
     """
-    from bot.coaching.coach import prices_from_env
+    from bot.settings import Settings
 
     prompt, system, completion, distinct_systems = tokens.counts()
     if not prompt:
@@ -241,7 +241,7 @@ def token_figures(tokens: TokenLog) -> dict:
     shares = [s / p for s, p in zip(system, prompt, strict=True)]
     cached = [(s // 128) * 128 if s >= 1024 and distinct_systems == 1 else 0 for s in system]
     reasoning = [0 for _ in prompt]
-    prices = prices_from_env()
+    prices = Settings.load().prices()
     costs = [prices.cost(p, c, o + r)
              for p, c, o, r in zip(prompt, cached, completion, reasoning, strict=True)]
     return {

@@ -116,8 +116,10 @@ def test_eval_prints_the_figures():
 
 
 def test_db_upgrade_applies_migrations_and_reports_a_bad_url_on_one_line(tmp_path):
-    ok = run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
-    assert ok.returncode == 0 and "up to date" in ok.stdout
+    first = run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
+    assert first.returncode == 0 and "created the schema (revision " in first.stdout
+    again = run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
+    assert again.returncode == 0 and "already up to date" in again.stdout
     bad = run("db", "upgrade",
               env={"DATABASE_URL": "postgresql+psycopg://postgres:hunter2@127.0.0.1:9/test"})
     assert bad.returncode == 2

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 ENTRY_POINTS = ("command", "reaction", "watch", "shortcut")
 VERDICTS = ("ok", "needs_work")
 ENGINES = ("llm", "offline")
+WATCH_MODES = ("top", "replies")
+TIP_STATUSES = ("claimed", "posted", "failed")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.storage.records import ENGINES, ENTRY_POINTS, VERDICTS
+from bot.storage.records import ENGINES, ENTRY_POINTS, TIP_STATUSES, VERDICTS, WATCH_MODES
 
 SLACK_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
 
@@ -134,12 +134,17 @@ class Feedback(Base):
 
 
 class WatchedChannel(Base):
-    """A channel where Tone Coach reviews drafts without being asked."""
+    """A channel where Tone Coach reviews drafts without being asked.
+
+    ``mode``: ``top`` reviews top-level messages; ``replies`` also agents' replies in threads.
+    """
 
     __tablename__ = "watched_channels"
+    __table_args__ = (_one_of("mode", WATCH_MODES),)
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8), server_default="top")
     created_at: Mapped[datetime]
 
 
@@ -160,10 +165,13 @@ class TipSubscriptionRow(Base):
 
 
 class TipDelivery(Base):
-    """Today's tip for a channel. The primary key makes it one row per channel per local day."""
+    """Today's tip for a channel. The primary key makes it one row per channel per local day.
+
+    ``claimed`` while an instance posts it, then ``posted``, or ``failed`` (claimable again).
+    """
 
     __tablename__ = "tip_deliveries"
-    __table_args__ = (_one_of("status", ("posted", "failed")),)
+    __table_args__ = (_one_of("status", TIP_STATUSES),)
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -39,7 +39,7 @@ def test_feedback_votes_are_stored_and_can_change(app, slack):
     slack.wait_for("response_url", count=2)
     assert click(app, review_id, "feedback_helpful").status == 200
     slack.wait_for("response_url", count=3)
-    rates = app.services.storage.helpful_rate_by_engine("T1")
+    rates = app.services.storage.reviews.helpful_rate_by_engine("T1")
     assert rates["llm"] == (1.0, 1)
 
 

@@ -110,7 +110,7 @@ def test_start_up_logs_a_retiring_model_once_and_a_gone_model_as_an_error(caplog
     import logging
     from datetime import date, timedelta
 
-    from bot.slack.server import report_model_status
+    from bot.runtime import report_model_status
     from tests.coaching.test_llm import make_coach
     from tests.fakes.openai_api import FakeOpenAI
 

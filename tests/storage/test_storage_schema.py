@@ -49,18 +49,18 @@ def test_migrations_go_up_down_to_base_and_up_again(database_url: str) -> None:
 
     storage.upgrade()
     assert table_names(storage) == OUR_TABLES | SLACK_TABLES | {"alembic_version"}
-    assert storage.claim_delivery("Ev1") is True
+    assert storage.deliveries.claim("Ev1") is True
     storage.close()
 
 
 def test_upgrading_an_up_to_date_database_changes_nothing(storage: Storage) -> None:
-    storage.claim_delivery("Ev1")
+    storage.deliveries.claim("Ev1")
     revisions = applied_revisions(storage)
 
     storage.upgrade()
 
     assert applied_revisions(storage) == revisions
-    assert storage.claim_delivery("Ev1") is False
+    assert storage.deliveries.claim("Ev1") is False
 
 
 def test_the_migrations_build_exactly_what_the_models_describe(storage: Storage) -> None:

@@ -66,7 +66,7 @@ def home_view(
         {"type": "divider"},
         section("*Your recent checks*"),
     ]
-    recent = storage.recent_reviews(team_id, user_id, limit=5)
+    recent = storage.reviews.recent(team_id, user_id, limit=5)
     if not recent:
         blocks.append(context_block("No checks yet: try `/tone-check` with your next reply."))
     for review in recent:
@@ -74,11 +74,11 @@ def home_view(
         found = ", ".join(titles.get(g, g) for g in review.guidelines) or "nothing to fix"
         when = review.created_at.strftime("%Y-%m-%d %H:%M UTC")
         blocks.append(context_block(f"{when} · {verdict} · {escape(found)}"))
-    top = storage.user_top_findings(team_id, user_id, days=30, limit=3)
+    top = storage.reviews.user_top_findings(team_id, user_id, days=30, limit=3)
     if top:
         lines = "\n".join(f"• {escape(titles.get(g, g))}: {n}×" for g, n in top)
         blocks.append(section(f"*What you trip on most (30 days)*\n{lines}"))
-    team_top = storage.team_top_guidelines(team_id, days=7, limit=3)
+    team_top = storage.reviews.team_top_guidelines(team_id, days=7, limit=3)
     if team_top:
         lines = "\n".join(f"• {escape(titles.get(g, g))}: {n}×" for g, n in team_top)
         blocks.append(section(f"*The team's most frequent findings (7 days)*\n{lines}"))
