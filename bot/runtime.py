@@ -66,10 +66,13 @@ class Runtime:
         )
         if self._owns_storage:
             storage.upgrade()
-        coach = self._coach or Coach.build(
-            settings.model_settings() if settings.uses_model else None, settings.guidelines_file
-        )
-        report_model_status(coach)
+        coach = self._coach
+        if coach is None:
+            coach = Coach.build(
+                settings.model_settings() if settings.uses_model else None,
+                settings.guidelines_file,
+            )
+            report_model_status(coach)
         self._review_pool = WorkPool(settings.workers, "review")
         self._listener_pool = started_pool(LISTENER_THREADS, "listener")
         self.services = Services(coach=coach, storage=storage, settings=settings,
