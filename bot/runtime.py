@@ -201,7 +201,6 @@ def serve(settings: Settings, port: int | None = None) -> int:
     """``tone-coach serve``: HTTP mode, for production behind a public URL."""
     settings.check_slack(socket_mode=False)
     runtime = Runtime(settings).start()
-    configure_logging(settings)
     web_app = WebApp(runtime.app, settings.signing_secret, runtime.services.ack_first)
     shutdown = Shutdown(runtime, web_app.drain_requests)
     try:
@@ -209,6 +208,7 @@ def serve(settings: Settings, port: int | None = None) -> int:
     except ConfigError:
         runtime.stop(0)
         raise
+    configure_logging(settings)
     _freeze_startup_objects()
     port = port or settings.port
     server = make_server(web_app, "0.0.0.0", port)
@@ -224,7 +224,6 @@ def run_socket_mode(settings: Settings) -> int:
 
     settings.check_slack(socket_mode=True)
     runtime = Runtime(settings).start()
-    configure_logging(settings)
     handler = SocketModeHandler(runtime.app, settings.app_token)
     shutdown = Shutdown(runtime, handler.close)
     try:
@@ -232,6 +231,7 @@ def run_socket_mode(settings: Settings) -> int:
     except ConfigError:
         runtime.stop(0)
         raise
+    configure_logging(settings)
     _freeze_startup_objects()
     handler.connect()
     shutdown.install_signal_handlers()
