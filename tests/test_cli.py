@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -124,3 +125,72 @@ def test_db_upgrade_applies_migrations_and_reports_a_bad_url_on_one_line(tmp_pat
               env={"DATABASE_URL": "postgresql+psycopg://postgres:hunter2@127.0.0.1:9/test"})
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1 and "hunter2" not in bad.stderr
+
+
+def test_a_refused_model_connection_answers_offline_at_once_with_the_reason():
+    # The default deadline is 45 s: retrying a port nobody listens on would use all of it.
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    result = subprocess.run([sys.executable, "-m", "bot", "check", BAD], text=True,
+                            capture_output=True, env={**os.environ, **env}, timeout=20)
+    assert result.returncode == 1 and "offline engine" in result.stdout
+    [reason] = [line for line in result.stderr.splitlines() if "cannot reach" in line]
+    assert reason.endswith("cannot reach the model endpoint: connection refused")
+
+
+@pytest.mark.parametrize(("data", "complaint"), [
+    (b"Thanks \xff\xfe for waiting", "not UTF-8"),
+    (b"Thanks\x00 for waiting", "NUL"),
+])
+def test_bad_bytes_on_stdin_are_one_line_and_exit_2(data, complaint):
+    result = subprocess.run([sys.executable, "-m", "bot", "check", "--json"], input=data,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == b""
+    [line] = result.stderr.decode().strip().splitlines()
+    assert complaint in line
+
+
+def test_a_closed_pipe_is_quiet():
+    # `true` exits without reading, long before Python has started: every write is EPIPE.
+    shell = f"{sys.executable} -m bot check --offline {shlex.quote(BAD)} | true"
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert result.stderr == ""
+
+
+def test_at_a_terminal_without_a_draft_it_says_how_to_type_or_pipe_one():
+    import pty
+
+    parent, child = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "bot", "check", "--offline"],
+                                   stdin=child, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        os.write(parent, b"Thank you for waiting, the refund is on its way.\n\x04")
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(parent)
+        os.close(child)
+    assert "Ctrl-D" in err and "pipe" in err
+    assert out.startswith("ok (en, offline engine)")
+
+
+def test_version_and_group_help():
+    from bot import __version__
+
+    assert run("--version").stdout.strip() == f"tone-coach {__version__}"
+    for group, words in (("db", "upgrade"), ("tips", "preview")):
+        result = run(group)
+        assert result.returncode == 2
+        assert f"usage: tone-coach {group}" in result.stderr and words in result.stderr
+
+
+def test_check_help_lists_the_exit_codes():
+    text = run("check", "--help").stdout
+    assert "exit codes:" in text
+    for code in ("0", "1", "2"):
+        assert f"\n  {code}  " in text
+
+
+def test_the_tip_language_takes_any_case():
+    result = run("tips", "preview", "--lang", "RU")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == run("tips", "preview", "--lang", "ru").stdout

@@ -22,9 +22,9 @@ from typing import Any, Literal, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.slack.blocks import notice, working_message
+from bot.slack.clients import response_url_client
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class ResponseUrlReply:
 
     def __init__(self, target: ReplyTo) -> None:
         self.target = target
-        self._webhook = WebhookClient(target.response_url or "")
+        self._webhook = response_url_client(target.response_url or "")
 
     def start(self) -> None:
         if self.target.kind == "shortcut":  # a command's ack already said it
