@@ -68,3 +68,18 @@ def test_help_says_how_the_channel_is_watched(app):
 def test_a_mistyped_watch_mode_is_explained_not_reviewed(app):
     assert "don't know the command" in app.command("watch everything").json["text"]
     assert not app.model.requests
+
+
+def test_the_started_target_carries_the_placeholder_for_whoever_keeps_it(app, slack):
+    from bot.slack.drafts import DraftRequest
+
+    started = []
+    target = ReplyTo("thread", "T1", "C1", "ULEAD", message_ts="1.2", thread_ts="1.2")
+    request = DraftRequest("T1", "C1", "UAGENT", "reaction", BAD_DRAFT)
+    presenter = presenter_for(target, app.services.clients.default)
+    app.services.reviews.run(request, presenter, on_started=started.append)
+    [placeholder] = slack.calls_to("chat.postMessage")
+    [kept] = started
+    [update] = slack.calls_to("chat.update")
+    assert kept.placeholder_ts and kept.placeholder_ts == update.args["ts"]
+    assert kept.thread_ts == placeholder.args["thread_ts"] == "1.2"
