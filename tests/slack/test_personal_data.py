@@ -91,3 +91,23 @@ def test_cancel_deletes_nothing(app, slack):
 
 def test_someone_with_no_data_is_told_so(app):
     assert "keeps nothing about you" in app.answer("forget-me", user="UNEW")["text"]
+
+
+def test_a_long_history_fits_slacks_block_limits():
+    from datetime import UTC, datetime
+
+    from bot.slack.listeners.personal import my_data_message
+    from bot.storage import PersonalData, StoredReview, StoredVote
+
+    at = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    reviews = [StoredReview(n, "needs_work", ["dont-argue", "empathy", "ownership"], "llm",
+                            "reaction", at, "C0123456789") for n in range(2000)]
+    votes = [StoredVote(n, n % 2 == 0, at) for n in range(600)]
+    message = my_data_message(PersonalData(reviews, votes, []), retention_days=90)
+    blocks = message["blocks"]
+    assert len(blocks) <= 50
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Reviews (2000)" in text and "Votes (600)" in text and "Settings changes (0)" in text
+    # Newest first; what does not fit is counted, not dropped silently.
+    assert "ownership · #0\\n" in text and "#1999" not in text and "older ones" in text
