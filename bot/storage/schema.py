@@ -21,7 +21,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.storage.records import ENGINES, ENTRY_POINTS, TIP_STATUSES, VERDICTS, WATCH_MODES
+from bot.storage.records import (
+    ENGINES,
+    ENTRY_POINTS,
+    SETTINGS_ACTIONS,
+    TIP_STATUSES,
+    VERDICTS,
+    WATCH_MODES,
+)
 
 SLACK_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
 
@@ -180,3 +187,23 @@ class TipDelivery(Base):
     status: Mapped[str] = mapped_column(String(8))
     error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]
+
+
+class SettingsChangeRow(Base):
+    """One change to a channel's settings (watch, tips...): who, what, when. No message text."""
+
+    __tablename__ = "settings_changes"
+    __table_args__ = (
+        _one_of("action", SETTINGS_ACTIONS),
+        Index(None, "team_id", "channel_id", "created_at"),
+        Index(None, "team_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    # Emptied when the person asks to be forgotten; the change itself stays on record.
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]

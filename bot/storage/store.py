@@ -6,10 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import column, delete, table
 
+from bot.storage.audit import SettingsLog
 from bot.storage.channels import WatchedChannels
 from bot.storage.database import Database, utc
 from bot.storage.deliveries import DeliveryClaims
 from bot.storage.errors import StorageError
+from bot.storage.personal import PersonalDataStore
 from bot.storage.reviews import ReviewRepository
 from bot.storage.schema import Delivery, Review
 from bot.storage.slack_oauth import SlackOAuthStores
@@ -24,8 +26,9 @@ _oauth_states = table("slack_oauth_states", column("expire_at"))
 
 
 class Storage:
-    """Everything Tone Coach keeps: ``reviews``, ``deliveries``, ``channels``, ``tips`` and
-    ``slack_oauth``, each a repository over the one :class:`Database`."""
+    """Everything Tone Coach keeps: ``reviews``, ``deliveries``, ``channels``, ``tips``,
+    ``settings_log``, ``personal_data`` and ``slack_oauth``, each a repository over the one
+    :class:`Database`."""
 
     def __init__(
         self, url: str | None = None, *, retention_days: int = DEFAULT_RETENTION_DAYS
@@ -40,6 +43,8 @@ class Storage:
         self.channels = WatchedChannels(self.db)
         self.tips = TipRepository(self.db)
         self.slack_oauth = SlackOAuthStores(self.db)
+        self.settings_log = SettingsLog(self.db)  # who changed which channel's settings
+        self.personal_data = PersonalDataStore(self.db)  # one person's rows: my-data, forget-me
 
     @property
     def url(self) -> str:

@@ -20,6 +20,8 @@ from tests.fakes.http import FakeServer, Request, Response
 
 BOT_USER = "UBOT"
 TEAM = "T1"
+CUSTOMER_TEAM = "T0CUSTOMER"  # the other side of a Slack Connect channel
+OTHER_ORG_TEAM = "T2SISTER"  # another workspace of our own Enterprise Grid organisation
 
 
 def sign(body: bytes, timestamp: int | None = None, secret: str = "test-signing-secret") -> dict:
@@ -48,6 +50,10 @@ class FakeSlack(FakeServer):
         self.failures: dict[str, deque[Response]] = defaultdict(deque)
         # users.info: user id -> fields such as is_admin / is_owner (others get defaults)
         self.users: dict[str, dict] = {}
+        # conversations.info: channel id -> fields that differ from a plain channel of ours
+        self.channels: dict[str, dict] = {}
+        # usergroups.users.list: user-group id (S...) -> member user ids
+        self.usergroups: dict[str, list[str]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -69,6 +75,41 @@ class FakeSlack(FakeServer):
             message["thread_ts"] = thread_ts
         self.messages[channel].append(message)
         return ts
+
+    def share_with_customer(self, channel: str, *, pending: bool = False) -> None:
+        """Make ``channel`` a Slack Connect channel, flagged as Slack flags one.
+
+        Accepted: ``is_shared`` and ``is_ext_shared`` true, the customer's team among
+        ``shared_team_ids``, and events from it carry ``is_ext_shared_channel: true``.
+        Pending (invitation sent, not yet accepted): only ``is_pending_ext_shared`` and
+        ``pending_shared`` / ``pending_connected_team_ids`` say so.
+        """
+        if pending:
+            self.channels[channel] = {
+                "is_pending_ext_shared": True, "pending_shared": [CUSTOMER_TEAM],
+                "pending_connected_team_ids": [CUSTOMER_TEAM],
+            }
+        else:
+            self.channels[channel] = {
+                "is_shared": True, "is_ext_shared": True,
+                "shared_team_ids": [TEAM, CUSTOMER_TEAM],
+            }
+
+    def share_in_org(self, channel: str) -> None:
+        """Share ``channel`` with another workspace of the same organisation (Grid)."""
+        self.channels[channel] = {"is_shared": True, "is_org_shared": True,
+                                  "shared_team_ids": [TEAM, OTHER_ORG_TEAM]}
+
+    def is_ext_shared(self, channel: str) -> bool:
+        """What the Events API envelope's ``is_ext_shared_channel`` says for ``channel``."""
+        return bool(self.channels.get(channel, {}).get("is_ext_shared"))
+
+    def reset(self) -> None:
+        """Forget calls, scripted failures, messages, channels, groups and users."""
+        with self._lock:
+            self.calls.clear()
+        for store in (self.failures, self.messages, self.channels, self.usergroups, self.users):
+            store.clear()
 
     def fail(self, method: str, error: str | None = None, *, status: int = 200,
              headers: dict[str, str] | None = None) -> None:
@@ -93,6 +134,21 @@ class FakeSlack(FakeServer):
                 if left <= 0:
                     seen = sorted({c.method for c in self.calls})
                     raise AssertionError(f"no {count} x {method} within {timeout}s; saw {seen}")
+                self._changed.wait(left)
+
+    def wait_for_response(self, name: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until ``count`` posts reached ``response_url(name)``; fail the test otherwise."""
+        path = f"/respond/{name}"
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self.calls
+                         if c.method == "response_url" and c.args.get("response_url") == path]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {count} x response to {name} within {timeout}s")
                 self._changed.wait(left)
 
     # --- serving ---------------------------------------------------------------------
@@ -130,6 +186,35 @@ class FakeSlack(FakeServer):
                   **self.users.get(user, {})}
         return {"ok": True, "user": {"id": user, "team_id": TEAM, "name": user.lower(),
                                      "deleted": False, "is_bot": False, **fields}}
+
+    def _conversations_info(self, args: dict) -> dict:
+        channel = args.get("channel", "")
+        if not channel:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not channel.startswith(("C", "G")):
+            # DMs need im:read / mpim:read, which the app does not ask for.
+            return {"ok": False, "error": "missing_scope", "needed": "im:read",
+                    "provided": "commands,chat:write"}
+        conversation = {
+            "id": channel, "name": channel.lower(), "is_channel": True, "is_group": False,
+            "is_im": False, "is_mpim": False, "is_private": channel.startswith("G"),
+            "created": 1449252889, "is_archived": False, "is_general": False, "unlinked": 0,
+            "name_normalized": channel.lower(), "is_shared": False, "is_org_shared": False,
+            "is_pending_ext_shared": False, "pending_shared": [], "context_team_id": TEAM,
+            "updated": 1689965803820, "parent_conversation": None, "creator": "W123456",
+            "is_ext_shared": False, "shared_team_ids": [TEAM],
+            "pending_connected_team_ids": [], "is_member": True,
+            **self.channels.get(channel, {}),
+        }
+        return {"ok": True, "channel": conversation}
+
+    def _usergroups_users_list(self, args: dict) -> dict:
+        group = args.get("usergroup", "")
+        if not group:
+            return {"ok": False, "error": "invalid_arguments"}
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.usergroups[group])}
 
     def _chat_postMessage(self, args: dict) -> dict:
         ts = f"1800000000.{next(self._ts):06d}"

@@ -18,6 +18,7 @@ OUR_TABLES = {
     "watched_channels",
     "tip_subscriptions",
     "tip_deliveries",
+    "settings_changes",
 }
 
 
