@@ -24,6 +24,7 @@ LISTENER_THREADS = 16
 BOT_SCOPES = [
     "commands", "chat:write", "reactions:read", "reactions:write", "channels:history",
     "groups:history", "users:read",
+    "files:write",  # the weekly digest's chart
 ]
 
 

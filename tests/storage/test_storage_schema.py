@@ -18,6 +18,8 @@ OUR_TABLES = {
     "watched_channels",
     "tip_subscriptions",
     "tip_deliveries",
+    "digest_subscriptions",
+    "digest_deliveries",
 }
 
 

@@ -17,7 +17,7 @@ from bot.slack.tips_command import handle_tips_command
 log = logging.getLogger(__name__)
 
 COMMAND = "/tone-check"
-SUBCOMMANDS = ("help", "watch", "unwatch", "tips")
+SUBCOMMANDS = ("help", "watch", "unwatch", "tips", "digest")
 USAGE = (
     "*Tone Coach* checks a reply to a customer before you send it.\n"
     "• `/tone-check <your draft>`: a private review and a suggested rewrite\n"
@@ -27,6 +27,9 @@ USAGE = (
     "`/tone-check watch replies`: agents' replies in threads too; `/tone-check unwatch`: stop\n"
     "• `/tone-check tips 09:30 Europe/Tallinn [mon-fri] [en|ru|pl|et|uk]`, "
     "`/tone-check tips`, `/tone-check tips off`: a daily tip in this channel\n"
+    "• `/tone-check digest mon 09:00 Europe/Tallinn [en|ru|pl|et|uk]`, "
+    "`/tone-check digest`, `/tone-check digest off`: the team's weekly figures and trend "
+    "chart in this channel\n"
     "{mode}"
 )
 MODES = {
@@ -53,6 +56,8 @@ def register(app: App, services: Services) -> None:
             ack(**_unwatch(services, command))
         elif word == "tips":
             ack(**handle_tips_command(services.storage, command, text.partition(" ")[2]))
+        elif word == "digest":
+            ack(**_digest(services, command, text.partition(" ")[2]))
         elif _LOOKS_LIKE_COMMAND.fullmatch(text) or word in ("watch", "unwatch"):
             ack(**notice(
                 f"I don't know the command `{escape(truncate(text, 40))}`. "
@@ -114,3 +119,9 @@ def _unwatch(services: Services, command: dict) -> dict:
             "TONE_COACH_WATCH_CHANNELS, so it stays watched until that setting changes."
         )
     return notice(f"I've stopped watching <#{channel}>.")
+
+
+def _digest(services: Services, command: dict, rest: str) -> dict:
+    from bot.slack.digest_command import handle_digest_command
+
+    return handle_digest_command(services, command, rest)
