@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # -- data files ---------------------------------------------------------------------
     guidelines_file: Path | None = Field(None, **_env("TONE_COACH_GUIDELINES"))
     tips_file: Path | None = Field(None, **_env("TONE_COACH_TIPS"))
+    digest_texts_file: Path | None = Field(None, **_env("TONE_COACH_DIGEST_TEXTS"))
 
     # -- the model ----------------------------------------------------------------------
     openai_api_key: str | None = Field(None, **_env("OPENAI_API_KEY"))

@@ -53,3 +53,7 @@ def test_slack_clients_are_built_in_one_place():
     places = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "bot").rglob("*.py")
                     if any(b in path.read_text(encoding="utf-8") for b in builders))
     assert places == ["bot/slack/clients.py"]
+
+
+def test_importing_the_digest_loads_no_slack_package():
+    assert loaded_modules("bot.digest.compute", "bot.digest.report", "bot.digest.chart") == []

@@ -28,6 +28,7 @@ BOT_SCOPES = [
     "channels:read", "groups:read",
     # usergroups.users.list, for a user group in TONE_COACH_ADMINS
     "usergroups:read",
+    "files:write",  # the weekly digest's chart
 ]
 
 

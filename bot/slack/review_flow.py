@@ -120,6 +120,7 @@ class ReviewService:
             completion_tokens=review.completion_tokens,
             cached_tokens=review.cached_tokens,
             reasoning_tokens=review.reasoning_tokens,
+            fallback=review.fallback,
         )
         try:
             return self.storage.reviews.record(record)

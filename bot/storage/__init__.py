@@ -2,6 +2,7 @@
 
 from bot.storage.errors import StorageError
 from bot.storage.records import (
+    DigestSubscription,
     Erased,
     PersonalData,
     ReviewRecord,
@@ -13,6 +14,6 @@ from bot.storage.records import (
 from bot.storage.store import Storage
 
 __all__ = [
-    "Erased", "PersonalData", "ReviewRecord", "SettingsChange", "Storage", "StorageError",
-    "StoredReview", "StoredVote", "TipSubscription",
+    "DigestSubscription", "Erased", "PersonalData", "ReviewRecord", "SettingsChange",
+    "Storage", "StorageError", "StoredReview", "StoredVote", "TipSubscription",
 ]

@@ -41,6 +41,7 @@ class ReviewRecord:
     completion_tokens: int
     cached_tokens: int = 0
     reasoning_tokens: int = 0  # part of completion_tokens
+    fallback: bool = False  # the model failed and the offline reviewer answered
 
     def __post_init__(self) -> None:
         _require(self.entry_point, ENTRY_POINTS, "entry_point")
@@ -139,3 +140,29 @@ class Erased:
     reviews: int
     votes: int
     settings_changes: int
+
+
+@dataclass(frozen=True)
+class DigestSubscription:
+    """A channel's weekly digest: the weekday, wall time and time zone, and the language."""
+
+    team_id: str
+    channel_id: str
+    weekday: str
+    time: str
+    timezone: str
+    language: str
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.weekday, WEEKDAYS, "weekday")
+        if not _HH_MM.fullmatch(self.time):
+            raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        if not self.language:
+            raise ValueError("language cannot be empty")

@@ -1,7 +1,9 @@
 """A fake Slack Web API on loopback that records every call with its body.
 
 Point the real ``slack_sdk`` client at it with ``base_url=fake.api_url``. It also serves
-``response_url`` posts, so ephemeral replies to slash commands and shortcuts are recorded.
+``response_url`` posts, so ephemeral replies to slash commands and shortcuts are recorded,
+and Slack's external file upload (files.getUploadURLExternal, a POST of the bytes to the
+upload URL it returns, files.completeUploadExternal), checked as Slack documents it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import itertools
+import json
 import threading
 import time
 from collections import defaultdict, deque
@@ -22,6 +25,24 @@ BOT_USER = "UBOT"
 TEAM = "T1"
 CUSTOMER_TEAM = "T0CUSTOMER"  # the other side of a Slack Connect channel
 OTHER_ORG_TEAM = "T2SISTER"  # another workspace of our own Enterprise Grid organisation
+#: files.getUploadURLExternal refuses alt text longer than this (alt_txt_too_large).
+MAX_ALT_TXT = 1000
+
+
+@dataclass
+class Upload:
+    """A file on its way through the external upload flow, or shared at the end of it."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    data: bytes | None = None  # what was POSTed to the upload URL
+    title: str | None = None
+    channel: str | None = None  # where completeUploadExternal shared it
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+    completed: bool = False
 
 
 def sign(body: bytes, timestamp: int | None = None, secret: str = "test-signing-secret") -> dict:
@@ -54,7 +75,9 @@ class FakeSlack(FakeServer):
         self.channels: dict[str, dict] = {}
         # usergroups.users.list: user-group id (S...) -> member user ids
         self.usergroups: dict[str, list[str]] = {}
+        self.uploads: dict[str, Upload] = {}  # file id -> upload
         self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         super().__init__(self._answer)
@@ -118,6 +141,12 @@ class FakeSlack(FakeServer):
         self.failures[method].append(Response(status, body, headers or {}))
 
     # --- reading ---------------------------------------------------------------------
+    def shared_files(self, channel: str | None = None) -> list[Upload]:
+        """Files that completed the upload flow (in ``channel``, if given), in order."""
+        with self._lock:
+            return [u for u in self.uploads.values()
+                    if u.completed and (channel is None or u.channel == channel)]
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -158,9 +187,12 @@ class FakeSlack(FakeServer):
             args["response_url"] = request.path
             self._record("response_url", args)
             return Response(200, "ok", {"content-type": "text/plain"})
+        if request.path.startswith("/upload/v1/"):
+            return self._upload(request)
         method = request.path.removeprefix("/api/")
         is_json = request.headers.get("content-type", "").startswith("application/json")
-        args = request.json if is_json else request.form
+        # slack_sdk sends some methods' arguments in the query string; Slack reads both.
+        args = {**request.query_args, **(request.json if is_json else request.form)}
         self._record(method, args)
         with self._lock:
             failure = self.failures[method].popleft() if self.failures[method] else None
@@ -265,6 +297,62 @@ class FakeSlack(FakeServer):
         page = _page(([parent] if first_page else []) + replies, args,
                      default_limit=1000, max_limit=1000, skip=0 if first_page else 1)
         return page
+
+    # --- external file upload --------------------------------------------------------
+    def _files_getUploadURLExternal(self, args: dict) -> dict:
+        filename, length = args.get("filename"), str(args.get("length") or "")
+        if not filename or not length:
+            return {"ok": False, "error": "invalid_arguments",
+                    "response_metadata": {"messages": ["[ERROR] missing required field"]}}
+        if not length.isdigit() or int(length) == 0:
+            # Slack: "missing_argument ... typically only occurs when the length provided is 0"
+            return {"ok": False, "error": "missing_argument"}
+        alt_txt = args.get("alt_txt")
+        if alt_txt and len(alt_txt) > MAX_ALT_TXT:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        file_id = f"F{next(self._file_ids):010d}"
+        with self._lock:
+            self.uploads[file_id] = Upload(file_id, filename, int(length), alt_txt)
+        return {"ok": True, "file_id": file_id,
+                "upload_url": f"{self.url}/upload/v1/{file_id}"}
+
+    def _upload(self, request: Request) -> Response:
+        """The upload URL: raw bytes (or a multipart form) by POST; 200 and a short text."""
+        file_id = request.path.removeprefix("/upload/v1/")
+        self._record("upload", {"file_id": file_id, "length": len(request.body)})
+        with self._lock:
+            upload = self.uploads.get(file_id)
+            if request.method != "POST" or upload is None or upload.completed:
+                return Response(404, "not found", {"content-type": "text/plain"})
+            upload.data = request.body
+        return Response(200, f"OK - {len(request.body)}", {"content-type": "text/plain"})
+
+    def _files_completeUploadExternal(self, args: dict) -> dict:
+        try:
+            files = json.loads(args.get("files") or "")
+        except ValueError:
+            files = None
+        if not isinstance(files, list) or not files or not all(
+            isinstance(f, dict) and f.get("id") for f in files
+        ):
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = args.get("channel_id") or args.get("channels")
+        if args.get("thread_ts") and channel and "," in channel:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            uploads = [self.uploads.get(f["id"]) for f in files]
+            # Unknown, already completed, never uploaded, or not the length announced: Slack
+            # has no such file to share.
+            if any(u is None or u.completed or u.data is None or len(u.data) != u.length
+                   for u in uploads):
+                return {"ok": False, "error": "file_not_found"}
+            for upload, item in zip(uploads, files, strict=True):
+                upload.title = item.get("title") or upload.filename
+                upload.channel = channel
+                upload.thread_ts = args.get("thread_ts")
+                upload.initial_comment = args.get("initial_comment")
+                upload.completed = True
+        return {"ok": True, "files": [{"id": u.id, "title": u.title} for u in uploads]}
 
 
 def _ts(message: dict) -> Decimal:

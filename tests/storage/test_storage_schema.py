@@ -19,6 +19,8 @@ OUR_TABLES = {
     "tip_subscriptions",
     "tip_deliveries",
     "settings_changes",
+    "digest_subscriptions",
+    "digest_deliveries",
 }
 
 

@@ -27,7 +27,7 @@ from bot.storage import SettingsChange
 log = logging.getLogger(__name__)
 
 COMMAND = "/tone-check"
-SUBCOMMANDS = ("help", "watch", "unwatch", "tips", "my-data", "forget-me")
+SUBCOMMANDS = ("help", "watch", "unwatch", "tips", "digest", "my-data", "forget-me")
 USAGE = (
     "*Tone Coach* checks a reply to a customer before you send it.\n"
     "• `/tone-check <your draft>`: a private review and a suggested rewrite\n"
@@ -40,6 +40,9 @@ USAGE = (
     "`/tone-check tips`, `/tone-check tips off`: a daily tip in this channel\n"
     "• `/tone-check my-data`: what Tone Coach keeps about you; "
     "`/tone-check forget-me`: delete it\n"
+    "• `/tone-check digest mon 09:00 Europe/Tallinn [en|ru|pl|et|uk]`, "
+    "`/tone-check digest`, `/tone-check digest off`: the team's weekly figures and trend "
+    "chart in this channel\n"
     "{mode}"
 )
 MODES = {
@@ -80,6 +83,8 @@ def register(app: App, services: Services) -> None:
             ack()
             answer = show_my_data if text.lower() == "my-data" else ask_to_forget
             services.in_background(answer, services, command, respond)
+        elif word == "digest":
+            ack(**_digest(services, command, text.partition(" ")[2]))
         elif _LOOKS_LIKE_COMMAND.fullmatch(text) or word in ("watch", "unwatch"):
             ack(**notice(
                 f"I don't know the command `{escape(truncate(text, 40))}`. "
@@ -198,3 +203,9 @@ def _unwatch(services: Services, command: dict) -> dict:
             "TONE_COACH_WATCH_CHANNELS, so it stays watched until that setting changes."
         )
     return notice(f"I've stopped watching <#{channel}>.")
+
+
+def _digest(services: Services, command: dict, rest: str) -> dict:
+    from bot.slack.digest_command import handle_digest_command
+
+    return handle_digest_command(services, command, rest)
