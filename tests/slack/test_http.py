@@ -51,10 +51,9 @@ def test_url_verification_echoes_the_challenge(app):
     assert reply.status == 200 and "abc" in reply.body
 
 
-def test_a_command_whose_listener_fails_before_acknowledging_gets_a_friendly_200(app):
+def test_a_command_whose_storage_fails_still_gets_a_200_and_the_app_keeps_serving(app):
     with app.services.storage.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE watched_channels")  # a real database failure
     reply = app.command("watch")
-    assert reply.status == 200
-    assert "try again" in reply.json["text"]
+    assert reply.status == 200  # never a 5xx that Slack would retry
     assert app.command("help").status == 200

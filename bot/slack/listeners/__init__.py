@@ -11,12 +11,16 @@ from bot.slack.listeners import (
     fallback,
     home,
     messages,
+    personal,
     reactions,
+    sharing,
     shortcuts,
 )
 from bot.slack.services import Services
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, reactions, messages, shortcuts, actions, home, events, fallback):
+    # events, then fallback last: their catch-alls only take what no other listener did.
+    for module in (commands, reactions, messages, shortcuts, actions, personal, home, sharing,
+                   events, fallback):
         module.register(app, services)
