@@ -10,8 +10,19 @@ import time
 
 from cachetools import LRUCache
 
+from bot.coaching.costs import Prices
 from bot.coaching.guidelines import GuidelineSet, load_guidelines
-from bot.coaching.llm import LLMReviewer, ModelConfigError, ModelSettings, ModelUnavailable
+from bot.coaching.lifecycle import ModelStatus, check_model
+from bot.coaching.llm import (
+    DEFAULT_MODEL,
+    REASONING_EFFORTS,
+    LLMReviewer,
+    ModelBusy,
+    ModelConfigError,
+    ModelGone,
+    ModelSettings,
+    ModelUnavailable,
+)
 from bot.coaching.offline import OfflineReviewer
 from bot.coaching.prompts import load_prompts
 from bot.coaching.review import Review
@@ -45,6 +56,7 @@ class Coach:
         self._guidelines_digest = hashlib.sha256(
             guidelines.model_dump_json(exclude={"source"}).encode()
         ).hexdigest()
+        self.model_status: ModelStatus | None = None
 
     @classmethod
     def from_env(cls, *, offline: bool = False) -> Coach:
@@ -58,6 +70,16 @@ class Coach:
     @property
     def engine(self) -> str:
         return "llm" if self.llm else "offline"
+
+    def check_model(self) -> ModelStatus | None:
+        """Ask the endpoint once whether the model is still served (None when offline).
+
+        Called at start-up; a model found gone makes every fallback say so.
+        """
+        if self.llm is None:
+            return None
+        self.model_status = check_model(self.llm.client, self.llm.model)
+        return self.model_status
 
     def review(
         self, draft: str, context: str | None = None, *, raise_config_errors: bool = False
@@ -79,10 +101,17 @@ class Coach:
         started = time.monotonic()
         try:
             review = self.llm.review(draft, context)
+        except ModelGone as exc:
+            if raise_config_errors:
+                raise
+            return self._fallback(draft, context, str(exc), note="llm_model_gone")
         except ModelConfigError:
             if raise_config_errors:
                 raise
             return self._fallback(draft, context, "model configuration error")
+        except ModelBusy as exc:
+            review = self._fallback(draft, context, str(exc))
+            return review.model_copy(update={"retry_model_after": exc.retry_after})
         except ModelUnavailable as exc:
             return self._fallback(draft, context, str(exc))
         log.info("llm review in %.0f ms", (time.monotonic() - started) * 1000)
@@ -90,11 +119,15 @@ class Coach:
             self._cache[key] = review
         return review
 
-    def _fallback(self, draft: str, context: str | None, reason: str) -> Review:
+    def _fallback(
+        self, draft: str, context: str | None, reason: str, note: str = "llm_unavailable"
+    ) -> Review:
         # The reason is ours (never the draft's), so it is safe to log.
         log.warning("AI review unavailable, answering offline: %s", reason)
         review = self.offline.review(draft, context)
-        return review.model_copy(update={"note": message("llm_unavailable", review.language)})
+        if self.model_status is not None and not self.model_status.usable:
+            note = "llm_model_gone"
+        return review.model_copy(update={"note": message(note, review.language)})
 
     def _cache_key(self, draft: str, context: str | None) -> str:
         model = self.llm.model if self.llm else "offline"
@@ -116,7 +149,7 @@ def check_draft(draft: str) -> str:
 
 
 def model_settings_from_env() -> ModelSettings:
-    """Model settings from ``OPENAI_*`` and ``TONE_COACH_MODEL_*`` variables."""
+    """Model settings from ``OPENAI_*`` and ``TONE_COACH_*`` variables."""
     env = os.environ
     response_format = env.get("TONE_COACH_RESPONSE_FORMAT", "json_schema")
     if response_format not in ("json_schema", "json_object", "none"):
@@ -124,11 +157,42 @@ def model_settings_from_env() -> ModelSettings:
             "TONE_COACH_RESPONSE_FORMAT must be json_schema, json_object or none, "
             f"not {response_format!r}"
         )
+    effort = (env.get("TONE_COACH_REASONING_EFFORT") or "auto").strip().lower()
+    if effort not in REASONING_EFFORTS:
+        raise ValueError(
+            f"TONE_COACH_REASONING_EFFORT must be one of {', '.join(REASONING_EFFORTS)}, "
+            f"not {effort!r}"
+        )
     return ModelSettings(
-        model=env.get("OPENAI_MODEL") or "gpt-4o-mini",
+        model=env.get("OPENAI_MODEL") or DEFAULT_MODEL,
         base_url=env.get("OPENAI_BASE_URL") or None,
         api_key=env.get("OPENAI_API_KEY") or None,
-        request_timeout=float(env.get("TONE_COACH_MODEL_TIMEOUT") or 20),
-        deadline=float(env.get("TONE_COACH_MODEL_DEADLINE") or 45),
+        request_timeout=_number(env, "TONE_COACH_MODEL_TIMEOUT", 20),
+        deadline=_number(env, "TONE_COACH_MODEL_DEADLINE", 45),
         response_format=response_format,  # type: ignore[arg-type]
+        reasoning_effort=effort,  # type: ignore[arg-type]
+        max_completion_tokens=int(_number(env, "TONE_COACH_MAX_COMPLETION_TOKENS", 4096)) or None,
     )
+
+
+def prices_from_env() -> Prices:
+    """Token prices (dollars per million) from ``TONE_COACH_PRICE_*``."""
+    defaults = Prices()
+    return Prices(
+        input=_number(os.environ, "TONE_COACH_PRICE_INPUT", defaults.input),
+        cached_input=_number(os.environ, "TONE_COACH_PRICE_CACHED_INPUT", defaults.cached_input),
+        output=_number(os.environ, "TONE_COACH_PRICE_OUTPUT", defaults.output),
+    )
+
+
+def _number(env: os._Environ[str] | dict[str, str], name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, not {raw!r}")
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -28,6 +29,22 @@ class ModelUnavailable(RuntimeError):
 
 class ModelConfigError(ModelUnavailable):
     """The endpoint refused us for a reason retrying cannot fix: key, model or URL."""
+
+
+class ModelGone(ModelConfigError):
+    """The endpoint says the model does not exist (retired or misspelled)."""
+
+
+class ModelBusy(ModelUnavailable):
+    """The endpoint asked us to wait longer than the review's deadline allows.
+
+    ``retry_after`` is the wait it asked for, in seconds: the caller can answer offline now
+    and ask the model again once that time has passed.
+    """
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class _ModelFinding(BaseModel):
@@ -70,19 +87,56 @@ REPLY_SCHEMA = {
 }
 
 ResponseFormat = Literal["json_schema", "json_object", "none"]
+ReasoningEffort = Literal["auto", "omit", "none", "minimal", "low", "medium", "high", "xhigh",
+                          "max"]
+REASONING_EFFORTS: tuple[str, ...] = ReasoningEffort.__args__  # type: ignore[attr-defined]
+
+#: The default model: OpenAI's named replacement for the retiring gpt-4o-mini snapshots.
+DEFAULT_MODEL = "gpt-6-luna"
+
+# OpenAI's reasoning families take ``reasoning_effort``; other models (local servers') may not.
+_REASONING_FAMILY = re.compile(r"^(?:o\d|gpt-5|gpt-6)(?:[-.]|$)")
+
+#: Request parameters an endpoint may refuse for a model; we then drop them and try again.
+OPTIONAL_PARAMETERS = ("temperature", "reasoning_effort", "max_completion_tokens")
 
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """Where the model lives and how long we wait for it."""
+    """Where the model lives, how it is asked, and how long we wait for it.
 
-    model: str = "gpt-4o-mini"
+    ``reasoning_effort="auto"`` sends ``none`` to OpenAI's reasoning families (gpt-5, gpt-6,
+    o-series) and nothing to other models; ``"omit"`` never sends it.
+    """
+
+    model: str = DEFAULT_MODEL
     base_url: str | None = None
     api_key: str | None = None
     request_timeout: float = 20.0
     deadline: float = 45.0
     response_format: ResponseFormat = "json_schema"
     temperature: float = 0.2
+    reasoning_effort: ReasoningEffort = "auto"
+    max_completion_tokens: int | None = 4096
+
+    @property
+    def effort(self) -> str | None:
+        """The ``reasoning_effort`` to send, or None to leave it out."""
+        if self.reasoning_effort == "omit":
+            return None
+        if self.reasoning_effort == "auto":
+            return "none" if is_reasoning_model(self.model) else None
+        return self.reasoning_effort
+
+    @property
+    def takes_temperature(self) -> bool:
+        """Reasoning models accept sampling parameters only with effort ``none``."""
+        return self.effort in (None, "none")
+
+
+def is_reasoning_model(model: str) -> bool:
+    """True for OpenAI's reasoning families, which take ``reasoning_effort``."""
+    return bool(_REASONING_FAMILY.match(model.lower()))
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -91,11 +145,50 @@ def _retry_after(exc: BaseException) -> float | None:
         return None
     for header, divisor in (("retry-after-ms", 1000), ("retry-after", 1)):
         value = exc.response.headers.get(header)
-        try:
-            return max(0.0, float(value) / divisor) if value is not None else None
-        except ValueError:
+        if value is None:
             continue
+        try:
+            return max(0.0, float(value) / divisor)
+        except ValueError:
+            continue  # an HTTP date or garbage: fall back to our own backoff
     return None
+
+
+def refused_parameter(exc: BaseException) -> str | None:
+    """The optional request parameter a 400 says the model does not take, if any."""
+    if not isinstance(exc, openai.BadRequestError):
+        return None
+    param = getattr(exc, "param", None)
+    if param in OPTIONAL_PARAMETERS:
+        return param
+    message = str(getattr(exc, "message", "") or "")
+    for name in OPTIONAL_PARAMETERS:
+        if f"'{name}'" in message and ("nsupported" in message or "not supported" in message):
+            return name
+    return None
+
+
+class _RefusedParameters:
+    """Which optional parameters each model refused, for the life of the process."""
+
+    def __init__(self) -> None:
+        self._refused: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, model: str) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._refused.get(model, ()))
+
+    def add(self, model: str, parameter: str) -> bool:
+        """Remember the refusal; True the first time (so it is logged once)."""
+        with self._lock:
+            known = self._refused.setdefault(model, set())
+            first = parameter not in known
+            known.add(parameter)
+            return first
+
+
+REFUSED_PARAMETERS = _RefusedParameters()
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -146,7 +239,8 @@ class LLMReviewer:
     def review(self, draft: str, context: str | None = None) -> Review:
         """Ask the model for a review; raise :class:`ModelUnavailable` if none comes in time.
 
-        Output that is not a valid review is asked for once more before giving up.
+        Output that is not a valid review (garbage, an HTML page, no choices) is asked for
+        once more before giving up.
         """
         redaction = Redaction()
         user = self.prompts.user_message(
@@ -154,11 +248,13 @@ class LLMReviewer:
         )
         started = time.monotonic()
         for attempt in (1, 2):
-            completion = self._complete(user, started)
-            content = completion.choices[0].message.content if completion.choices else None
             try:
+                completion = self._complete(user, started)
+                content = completion.choices[0].message.content if completion.choices else None
                 reply = ModelReply.model_validate_json(_strip_fences(content or ""))
-            except ValidationError:
+            except (ValidationError, openai.APIResponseValidationError, ValueError,
+                    AttributeError, TypeError, IndexError):
+                # A 200 with a body that is not a chat completion lands here as well.
                 log.warning("model answer was not a valid review (attempt %d)", attempt)
                 continue
             return self._to_review(reply, draft, redaction, completion.usage)
@@ -183,21 +279,17 @@ class LLMReviewer:
                     remaining = deadline - (time.monotonic() - started)
                     if remaining <= 0:
                         raise ModelUnavailable("the model did not answer before the deadline")
-                    return self.client.chat.completions.create(
-                        model=self.settings.model,
-                        messages=[
-                            {"role": "system", "content": self._system},
-                            {"role": "user", "content": user},
-                        ],
-                        temperature=self.settings.temperature,
-                        timeout=min(self.settings.request_timeout, remaining),
-                        **self._format(),
-                    )
+                    return self._create(user, min(self.settings.request_timeout, remaining))
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise ModelConfigError(
                 f"the model endpoint refused the API key ({exc.status_code})"
             ) from None
-        except openai.NotFoundError:
+        except openai.NotFoundError as exc:
+            if getattr(exc, "code", None) == "model_not_found":
+                raise ModelGone(
+                    f"model {self.settings.model!r} does not exist at this endpoint "
+                    "(retired or misspelled)"
+                ) from None
             raise ModelConfigError(
                 f"model {self.settings.model!r} or the endpoint URL was not found (404)"
             ) from None
@@ -206,8 +298,52 @@ class LLMReviewer:
         except openai.APIConnectionError:
             raise ModelUnavailable("cannot reach the model endpoint") from None
         except openai.APIStatusError as exc:
+            asked = _retry_after(exc)
+            if _is_transient(exc) and asked is not None:
+                left = deadline - (time.monotonic() - started)
+                if asked > left:
+                    raise ModelBusy(
+                        f"the model endpoint asked us to wait {asked:.0f} s "
+                        f"({exc.status_code})", asked
+                    ) from None
             raise ModelUnavailable(f"the model endpoint answered {exc.status_code}") from None
         raise ModelUnavailable("the model did not answer before the deadline")
+
+    def _create(self, user: str, timeout: float):  # noqa: ANN202 - openai's own type
+        """One request; a parameter the model refuses is dropped and the request sent again."""
+        for _ in range(len(OPTIONAL_PARAMETERS) + 1):
+            try:
+                return self.client.chat.completions.create(
+                    model=self.settings.model,
+                    messages=[
+                        {"role": "system", "content": self._system},
+                        {"role": "user", "content": user},
+                    ],
+                    timeout=timeout,
+                    **self._parameters(),
+                    **self._format(),
+                )
+            except openai.BadRequestError as exc:
+                parameter = refused_parameter(exc)
+                if parameter is None or parameter in REFUSED_PARAMETERS.get(self.model):
+                    raise
+                if REFUSED_PARAMETERS.add(self.model, parameter):
+                    log.warning("model %s does not take %r; sending requests without it",
+                                self.model, parameter)
+        raise ModelConfigError(f"model {self.model!r} refused every optional parameter")
+
+    def _parameters(self) -> dict:
+        """The optional parameters this model is known to take."""
+        refused = REFUSED_PARAMETERS.get(self.model)
+        settings = self.settings
+        parameters: dict = {}
+        if settings.takes_temperature and "temperature" not in refused:
+            parameters["temperature"] = settings.temperature
+        if settings.effort is not None and "reasoning_effort" not in refused:
+            parameters["reasoning_effort"] = settings.effort
+        if settings.max_completion_tokens and "max_completion_tokens" not in refused:
+            parameters["max_completion_tokens"] = settings.max_completion_tokens
+        return parameters
 
     def _format(self) -> dict:
         if self.settings.response_format == "json_schema":
@@ -237,9 +373,28 @@ class LLMReviewer:
             rewrite=rewrite if verdict == "needs_work" and rewrite else draft,
             engine="llm",
             model=self.settings.model,
-            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            **token_counts(usage),
         )
+
+
+def token_counts(usage: object) -> dict[str, int]:
+    """Prompt, cached, completion and reasoning tokens from a completion's ``usage``.
+
+    ``completion_tokens`` is everything billed as output; ``reasoning_tokens`` is the part of
+    it the model spent thinking, which never shows in the answer.
+    """
+    def number(holder: object, name: str) -> int:
+        value = getattr(holder, name, 0) if holder is not None else 0
+        return value if isinstance(value, int) else 0
+
+    return {
+        "prompt_tokens": number(usage, "prompt_tokens"),
+        "cached_tokens": number(getattr(usage, "prompt_tokens_details", None), "cached_tokens"),
+        "completion_tokens": number(usage, "completion_tokens"),
+        "reasoning_tokens": number(
+            getattr(usage, "completion_tokens_details", None), "reasoning_tokens"
+        ),
+    }
 
 
 def _strip_fences(content: str) -> str:

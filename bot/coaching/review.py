@@ -33,7 +33,14 @@ class Review(BaseModel):
         description="A model reply from the guidelines, when small edits cannot rescue the draft.",
     )
     prompt_tokens: int = 0
-    completion_tokens: int = 0
+    cached_tokens: int = Field(default=0, description="Prompt tokens served from the cache.")
+    completion_tokens: int = Field(default=0, description="All output tokens, reasoning included.")
+    reasoning_tokens: int = Field(default=0, description="Output tokens spent on reasoning.")
+    retry_model_after: float | None = Field(
+        default=None,
+        description="Set on an offline fallback when the model asked us to wait: seconds after "
+        "which asking it again may give the AI review.",
+    )
 
     @property
     def guideline_ids(self) -> list[str]:

@@ -191,3 +191,37 @@ def test_nothing_of_the_draft_is_logged(fake, caplog):
     assert caplog.records  # the fallback was logged...
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "48213" not in logged and "billing" not in logged  # ...without the draft
+
+
+def test_retry_after_in_seconds_is_honoured_when_there_is_no_ms_header(fake):
+    fake.then(Response(429, {"error": {"message": "slow down"}}, {"retry-after": "1"}),
+              review_reply(**GOOD_REPLY))
+    started = time.monotonic()
+    review = make_coach(fake).review(DRAFT, CONTEXT)
+    assert time.monotonic() - started >= 1.0
+    assert review.engine == "llm"
+
+
+def test_a_wait_longer_than_the_deadline_answers_offline_now_and_says_when_to_ask_again(fake):
+    fake.default = lambda request: Response(429, {"error": {"message": "busy"}},
+                                            {"retry-after": "120"})
+    started = time.monotonic()
+    review = make_coach(fake, deadline=4.0).review(DRAFT, CONTEXT)
+    assert time.monotonic() - started < 2.0  # no pointless waiting up to the deadline
+    assert review.engine == "offline" and review.note
+    assert review.retry_model_after == 120
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("body", [
+    "<html><body><h1>502 Bad Gateway</h1>proxy error</body></html>",
+    '{"id": "chatcmpl-1", "object": "chat.completion", "choi',
+    {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []},
+    {"unexpected": True},
+])
+def test_a_200_that_is_not_a_completion_falls_back_offline(fake, body):
+    content_type = "text/html" if isinstance(body, str) and body.startswith("<") else None
+    headers = {"content-type": content_type} if content_type else {}
+    fake.default = lambda request: Response(200, body, headers)
+    review = make_coach(fake).review(DRAFT, CONTEXT)
+    assert review.engine == "offline" and review.note
