@@ -49,15 +49,24 @@ def _word_features(word: str) -> tuple[int, ...]:
     return tuple(_bucket(gram) for gram in grams)
 
 
+@lru_cache(maxsize=200_000)
+def _pair_feature(first: str, second: str) -> int:
+    return _bucket(f"b:{first} {second}")
+
+
+_LOWER = "a-zа-яёіїєґąćęłńóśźżõäöüšž"
+_SHOUTED_PAIR = re.compile(rf"[^\W\d_{_LOWER}]{{2,}}\W+[^\W\d_{_LOWER}]{{2,}}")
+_SHOUTING = _bucket("x:shouting")
+
+
 def feature_indices(text: str) -> np.ndarray:
     """Sorted, unique feature indices of ``text`` (each feature counts once)."""
     words = normalize(text)
-    found: set[int] = set()
+    found: list[int] = []
     for word in words:
-        found.update(_word_features(word))
-    for first, second in zip(words, words[1:], strict=False):
-        found.add(_bucket(f"b:{first} {second}"))
-    shouted = sum(1 for w in re.findall(r"[^\W\d_]{2,}", text) if w.isupper())
-    if shouted >= 2:
-        found.add(_bucket("x:shouting"))
-    return np.fromiter(sorted(found), dtype=np.int64, count=len(found))
+        found.extend(_word_features(word))
+    found.extend(map(_pair_feature, words, words[1:]))
+    if _SHOUTED_PAIR.search(text):  # two capitalised words in a row: shouting
+        found.append(_SHOUTING)
+    unique = sorted(set(found))
+    return np.fromiter(unique, dtype=np.int64, count=len(unique))

@@ -10,7 +10,7 @@ from bot.coaching.guidelines import Guideline, GuidelineSet
 from bot.coaching.language import detect_language
 from bot.coaching.prefilter import Factors, may_match, required_factors, windows
 from bot.coaching.review import Finding, Review
-from bot.coaching.rewrite import EXCLAIMS, SHOUTING, Hit, Layout, Rewriter, is_greeting, layout
+from bot.coaching.rewrite import EXCLAIMS, SHOUTING, Hit, Rewriter, is_greeting, layout
 from bot.coaching.text import Sentence, sentences
 from bot.messages import message
 
@@ -19,8 +19,9 @@ from bot.messages import message
 DRAFT_MARGIN = 0.0
 #: How much lower the stay-calm threshold is when the customer was rude (sarcasm back).
 RUDE_CUSTOMER_EASING = 0.15
-#: Customer-classifier probability from which thanks or empathy are expected.
-CUSTOMER_THRESHOLD = 0.5
+#: Sentences shorter than this are left to the patterns: a word or two gives the
+#: classifiers too little to go on.
+MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,12 @@ class OfflineReviewer:
         signals = self.detector.customer(context)
         parts = sentences(draft)
         shape = layout(draft)
+        body = [s for s in parts if shape.in_body(s.start) and len(s.text.split()) >= MIN_WORDS]
+        scored = list(zip(body, self.detector.many_sentence_scores([s.text for s in body]),
+                          strict=True))
         hits: list[Hit] = []
         for guideline in self.guidelines.guidelines:
-            hits += self._check(guideline, texts, language, signals, parts, shape)
+            hits += self._check(guideline, texts, language, signals, parts, scored)
         hits += self._shouting(draft)
         hits = _first_per_span(hits)
         if not hits:
@@ -147,7 +151,7 @@ class OfflineReviewer:
 
     def _threshold(self, guideline_id: str, signals: CustomerSignals) -> float:
         threshold = self.detector.threshold(guideline_id)
-        if guideline_id == "stay-calm" and signals.rude >= 0.5:
+        if guideline_id == "stay-calm" and signals.rude >= self.detector.threshold("customer:rude"):
             threshold = max(0.5, threshold - RUDE_CUSTOMER_EASING)
         return min(0.995, threshold + DRAFT_MARGIN)
 
@@ -168,7 +172,7 @@ class OfflineReviewer:
         lang: str,
         signals: CustomerSignals,
         parts: list[Sentence],
-        shape: Layout,
+        scored: list[tuple[Sentence, dict[str, float]]],
     ) -> list[Hit]:
         """Hits from phrases, from the detector, and from something the draft lacks."""
         rules = self._rules_for(guideline.id, lang)
@@ -182,19 +186,17 @@ class OfflineReviewer:
                 hits.append(Hit(guideline.id, start + lead, start + len(text.rstrip())))
         if not excused and guideline.id in self.detector.guideline_ids:
             threshold = self._threshold(guideline.id, signals)
-            for sentence in parts:
-                if not shape.in_body(sentence.start):
-                    continue
+            for sentence, scores in scored:
                 if any(sentence.start <= h.start < sentence.end for h in hits):
                     continue
-                score = self.detector.sentence_scores(sentence.text)[guideline.id]
-                if score >= threshold:
+                if scores[guideline.id] >= threshold:
                     hits.append(Hit(guideline.id, sentence.start, sentence.end))
         if rules and rules.required:
             expected = (rules.context.search(texts.context, texts.lowered_context)
                         if rules.context else not guideline.offline.customer)
             signal = guideline.offline.customer
-            if signal and texts.context and getattr(signals, signal) >= CUSTOMER_THRESHOLD:
+            if signal and texts.context and \
+                    getattr(signals, signal) >= self.detector.threshold(f"customer:{signal}"):
                 expected = True
             if expected and not rules.required.search(draft, lowered):
                 opening = _opening_sentence(parts)

@@ -30,9 +30,9 @@ _UPPER = "A-ZА-ЯЁІЇЄҐĄĆĘŁŃÓŚŹŻÕÄÖÜŠŽ"
 SHOUTING = re.compile(rf"\b[{_UPPER}]{{2,}}(?:[\s,]+[{_UPPER}]{{2,}})+\b")
 EXCLAIMS = re.compile(r"[!?]*!{2,}[!?]*")
 GREETING = re.compile(
-    r"^[*_]*(hi|hello|hey|dear|good (morning|afternoon|evening)|здравствуй|"
-    r"добр\w* (день|утро|вечер)|привет|уважаем|dzień dobry|witam|szanown|cześć|tere|hea|"
-    r"lugupeetud|вітаю|добр\w* (день|ранку|вечора)|шановн|привіт)\b",
+    r"^[*_]*(hi|hello|hey|dear|good (morning|afternoon|evening)|здравствуй\w*|"
+    r"добр\w* (день|утро|вечер)|привет\w*|уважаем\w*|dzień dobry|witam|szanown\w*|cześć|"
+    r"tere|hea|lugupeetud|вітаю|добр\w* (день|ранку|вечора)|шановн\w*|привіт\w*)\b",
     re.IGNORECASE,
 )
 SIGN_OFF = re.compile(
@@ -159,7 +159,9 @@ class Rewriter:
             else:
                 unresolved += inside
         result = Rewrite(draft, edited=set(edits), unresolved=unresolved)
-        found = list(dict.fromkeys(h.guideline for h in hits))
+        # A guideline's sentence is added only while its finding stands: a phrase the edits
+        # already fixed needs no acknowledgement beside it.
+        found = list(dict.fromkeys(h.guideline for h in unresolved))
         handoff_stays = any(
             self.guidelines[h.guideline].adds == "next_step" for h in unresolved
         )
@@ -172,11 +174,13 @@ class Rewriter:
         result.added = opening + closing
         result.text = _assemble(draft, parts, edits, shape, opening, closing)
         content = [s for s in parts if shape.in_body(s.start)]
-        stuck = {h.start for h in unresolved if self.guidelines[h.guideline].adds is None
-                 or h.guideline == "dont-argue"}
-        if content and len(stuck) >= 2 and len(stuck) * 2 >= len(content):
+        # Findings no added sentence can answer: the tone of the sentence itself.
+        stuck = [h for h in unresolved if self.guidelines[h.guideline].adds is None
+                 or h.guideline == "dont-argue"]
+        places = {h.start for h in stuck}
+        if content and len(places) >= 2 and len(places) * 2 >= len(content):
             result.rescued = False
-            result.example = self._example(unresolved, language)
+            result.example = self._example(stuck, language)
         return result
 
     def _edit(self, text: str, hit: Hit, language: str) -> str:
@@ -255,9 +259,15 @@ def _first_letter(text: str) -> int:
     return match.start() if match else -1
 
 
+_TOKEN = re.compile(r"<[^>]+>|:[a-z0-9_+'-]+:|`[^`]+`")
+
+
 def is_fragment(sentence: str) -> bool:
-    """A changed or added sentence that cannot stand as written."""
-    core = sentence.strip().lstrip("*_~>•- ")
+    """A changed or added sentence that cannot stand as written: under three words, starting
+    in lower case or with punctuation, or with stray punctuation (" ,", ", .") left by a cut.
+    It cannot judge grammar beyond that; the replacement lists are written to be grammatical.
+    """
+    core = _TOKEN.sub("x", sentence).strip().lstrip("*_~>•- ")
     if len(re.findall(r"[^\W_]+", core)) < 3:
         return True
     first = re.search(r"\w", core)

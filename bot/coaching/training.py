@@ -32,6 +32,8 @@ C = 4.0
 #: Share of dev benign sentences allowed over a guideline's threshold.
 DEV_FALSE_ALARMS = 0.015
 MIN_THRESHOLD = 0.5
+#: Share of dev customer messages over a customer classifier's threshold that must be right.
+CUSTOMER_PRECISION = 0.85
 #: Weight of another guideline's violation as a negative example.
 OTHER_VIOLATION_WEIGHT = 0.3
 
@@ -117,6 +119,15 @@ def _threshold(scores: np.ndarray, targets: np.ndarray) -> float:
     return float(max(MIN_THRESHOLD, min(0.99, cut + 1e-4)))
 
 
+def _customer_threshold(scores: np.ndarray, targets: np.ndarray) -> float:
+    """The lowest score from which the dev messages are mostly right (CUSTOMER_PRECISION)."""
+    for threshold in np.arange(MIN_THRESHOLD, 0.96, 0.01):
+        flagged = scores >= threshold
+        if flagged.sum() and (flagged & targets).sum() / flagged.sum() >= CUSTOMER_PRECISION:
+            return float(round(threshold, 2))
+    return 0.95
+
+
 def _dev_score(name: str, detector_column, rows: list[Row], threshold: float) -> DevScore:
     if not rows:
         return DevScore(name, threshold, float("nan"), float("nan"), 0)
@@ -166,9 +177,11 @@ def train(
         rows = dev_rows[name]
         def column_score(text: str, column: int = column) -> float:
             return float(detector.probabilities(text)[column])
-        if not name.startswith("customer:") and rows:
+        if rows:
             values = np.array([column_score(r.text) for r in rows])
-            thresholds[column] = _threshold(values, np.array([r.target for r in rows]))
+            targets = np.array([r.target for r in rows])
+            pick = _customer_threshold if name.startswith("customer:") else _threshold
+            thresholds[column] = pick(values, targets)
         scores.append(_dev_score(name, column_score, rows, float(thresholds[column])))
     detector = Detector(names, weights, bias, thresholds, meta)
     return detector, corpus, scores
