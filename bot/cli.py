@@ -146,6 +146,9 @@ def format_review(review, guidelines) -> str:  # noqa: ANN001
     if review.verdict == "needs_work":
         lines.append("Suggested rewrite:")
         lines += [f"  {line}" for line in review.rewrite.splitlines()]
+    if review.example:
+        lines.append("Example to follow:")
+        lines.append(f"  {review.example}")
     return "\n".join(lines)
 
 

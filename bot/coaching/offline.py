@@ -19,9 +19,12 @@ from bot.messages import message
 DRAFT_MARGIN = 0.0
 #: How much lower the stay-calm threshold is when the customer was rude (sarcasm back).
 RUDE_CUSTOMER_EASING = 0.15
+#: Customer-classifier "feedback" probability from which a thank-you counts as hearing an
+#: upset customer (lower than the threshold that makes a thank-you expected).
+FEEDBACK_HINT = 0.4
 #: Sentences shorter than this are left to the patterns: a word or two gives the
 #: classifiers too little to go on.
-MIN_WORDS = 3
+MIN_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -198,11 +201,22 @@ class OfflineReviewer:
             if signal and texts.context and \
                     getattr(signals, signal) >= self.detector.threshold(f"customer:{signal}"):
                 expected = True
+            if expected and signal == "upset" and self._thanks_for_feedback(texts, lang, signals):
+                expected = False  # thanking an upset customer for their feedback hears them
             if expected and not rules.required.search(draft, lowered):
                 opening = _opening_sentence(parts)
                 if opening:
                     hits.append(Hit(guideline.id, opening.start, opening.end))
         return hits
+
+    def _thanks_for_feedback(self, texts: _Texts, lang: str, signals: CustomerSignals) -> bool:
+        """The customer gave feedback and the draft thanks them for it."""
+        rules = self._rules_for("thank-feedback", lang)
+        if rules is None or not rules.required.search(texts.draft, texts.lowered_draft):
+            return False
+        feedback = (rules.context.search(texts.context, texts.lowered_context)
+                    or signals.feedback >= FEEDBACK_HINT)
+        return bool(feedback)
 
     def _shouting(self, draft: str) -> list[Hit]:
         if "stay-calm" not in self.guidelines:

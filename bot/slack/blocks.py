@@ -51,6 +51,9 @@ def review_message(review: Review, titles: Mapping[str, str], review_id: int | N
         blocks.append(section(f"*{message('suggested_rewrite', lang)}*"))
         for piece in chunks(review.rewrite, REWRITE_CHUNK):
             blocks.append(section(f"```{escape(piece).replace('```', 'ʼʼʼ')}```"))
+    if review.example:
+        blocks.append(section(f"*{message('model_example', lang)}*\n"
+                              f"> {escape(truncate(review.example, MAX_TEXT - 200))}"))
     if review_id is not None:
         blocks.append(feedback_buttons(review_id, lang))
     engine = review.model if review.engine == "llm" and review.model else review.engine
