@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -127,16 +128,23 @@ def model_path(guidelines: GuidelineSet) -> Path:
     return DEFAULT_MODEL
 
 
+@lru_cache(maxsize=4)
+def _read(path: Path, modified: int) -> Detector:
+    """One copy of each model file per process (``modified`` keys a file that changed)."""
+    with np.load(path, allow_pickle=False) as data:
+        names = [str(n) for n in data["names"]]
+        meta = json.loads(str(data["meta"]))
+        return Detector(names, data["weights"], data["bias"], data["thresholds"], meta)
+
+
 def load_detector(guidelines: GuidelineSet, path: Path | None = None) -> Detector:
     """Load the model for ``guidelines``; raise :class:`ModelMismatch` if it was not
     trained for them, naming what differs and the command that fixes it."""
     path = path or model_path(guidelines)
     retrain = f"run `tone-coach train --guidelines {guidelines.source or 'FILE'}`"
     try:
-        with np.load(path, allow_pickle=False) as data:
-            names = [str(n) for n in data["names"]]
-            meta = json.loads(str(data["meta"]))
-            detector = Detector(names, data["weights"], data["bias"], data["thresholds"], meta)
+        detector = _read(Path(path).resolve(), Path(path).stat().st_mtime_ns)
+        meta = detector.meta
     except (OSError, KeyError, ValueError) as exc:
         raise ModelMismatch(f"{path}: cannot read the offline model ({exc}); {retrain}") from None
     if meta.get("features_version") != FEATURES_VERSION or detector.weights.shape[0] != DIMENSION:

@@ -17,20 +17,22 @@ from functools import lru_cache
 import numpy as np
 
 #: Version of this function; a model trained with another version is refused.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 #: Hash buckets: large enough that few useful n-grams collide, small enough to ship.
 DIMENSION = 2**18
 NGRAMS = (3, 4, 5)
 
 _MARKUP = re.compile(r"<[^>\s]+>|https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|:[a-z0-9_+-]+:")
 _DIGITS = re.compile(r"\d+")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[!?]", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|\?|!{2,}", re.UNICODE)
 
 
 def normalize(text: str) -> list[str]:
     """The words of ``text``: lowercased, digits folded to 0, links and mentions dropped.
 
-    ``!`` and ``?`` stay as words of their own: shouting and rhetorical questions matter.
+    ``?`` and ``!!`` stay as words of their own (rhetorical questions, shouting matter); a
+    single ``!`` does not: "Thanks for your patience!" is warm, and a corpus whose only
+    exclamations are sarcastic would teach the opposite.
     """
     text = _MARKUP.sub(" ", text)
     text = _DIGITS.sub("0", text.lower().replace("ё", "е"))

@@ -179,8 +179,12 @@ class Rewriter:
                  or h.guideline == "dont-argue"]
         places = {h.start for h in stuck}
         if content and len(places) >= 2 and len(places) * 2 >= len(content):
+            # Kind sentences around a sarcastic draft would read as more sarcasm: keep only
+            # the safe edits, and offer the guideline's example as the model to follow.
             result.rescued = False
             result.example = self._example(stuck, language)
+            result.added = []
+            result.text = _assemble(draft, parts, edits, shape, [], [])
         return result
 
     def _edit(self, text: str, hit: Hit, language: str) -> str:
