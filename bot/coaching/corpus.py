@@ -5,8 +5,10 @@ Sentence files are ``<lang>/<guideline-id>.jsonl`` with lines ``{"text", "label"
 ``{"text", "upset", "feedback", "rude"}``. Lines that cannot be trusted are dropped and
 counted, never silently: not JSON, a missing or wrong field, outside 3-40 words (1-120 for
 customer messages), plainly in another language than their folder (other alphabet, or
-Russian-only letters in Ukrainian and the reverse), a repeat of an earlier
-text (after case and spacing are folded), or a text labelled both ways.
+Russian-only letters in Ukrainian and the reverse), a repeat of an earlier text (after case
+and spacing are folded), or a text labelled both ways. Lines a reviewer rejected
+(mislabelled, not a support sentence) are listed in ``review.jsonl`` with the reason, and
+dropped too.
 """
 
 from __future__ import annotations
@@ -97,9 +99,26 @@ def _wrong_language(text: str, lang: str) -> bool:
     return cyrillic > latin
 
 
+def _rejected(folder: Path) -> set[tuple[str, str, str]]:
+    """Lines a reviewer rejected: ``review.jsonl`` lists {"lang", "file", "text", "reason"}.
+
+    The corpus files stay as their writers left them; the review decisions are data too.
+    """
+    path = folder / "review.jsonl"
+    if not path.exists():
+        return set()
+    rejected = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            rejected.add((row["lang"], row["file"], _key(row["text"])))
+    return rejected
+
+
 def read_corpus(folder: Path = DEFAULT_CORPUS, guideline_ids: list[str] | None = None) -> Corpus:
     """Read every corpus file in ``folder`` (only guidelines in ``guideline_ids``, if given)."""
     corpus = Corpus()
+    rejected = _rejected(folder)
     labels: dict[tuple[str, str], set[bool]] = {}
     rows: list[Sentence] = []
     seen: set[tuple[str, str, str]] = set()
@@ -113,6 +132,9 @@ def read_corpus(folder: Path = DEFAULT_CORPUS, guideline_ids: list[str] | None =
                 continue
             for line in path.read_text(encoding="utf-8").splitlines():
                 if not line.strip():
+                    continue
+                if _is_rejected(line, lang, stem, rejected):
+                    corpus.dropped["rejected in review (review.jsonl)"] += 1
                     continue
                 if stem == "customer":
                     _read_customer(line, lang, corpus, seen)
@@ -129,6 +151,14 @@ def read_corpus(folder: Path = DEFAULT_CORPUS, guideline_ids: list[str] | None =
         label = "violation" if sentence.violation else "benign"
         corpus.kept[sentence.lang, sentence.guideline, label] += 1
     return corpus
+
+
+def _is_rejected(line: str, lang: str, stem: str, rejected: set) -> bool:
+    try:
+        text = json.loads(line)["text"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return False
+    return isinstance(text, str) and (lang, stem, _key(text)) in rejected
 
 
 def _read_sentence(

@@ -206,7 +206,7 @@ class OfflineReviewer:
             if expected and not rules.required.search(draft, lowered):
                 opening = _opening_sentence(parts)
                 if opening:
-                    hits.append(Hit(guideline.id, opening.start, opening.end))
+                    hits.append(Hit(guideline.id, opening.start, opening.end, missing=True))
         return hits
 
     def _thanks_for_feedback(self, texts: _Texts, lang: str, signals: CustomerSignals) -> bool:

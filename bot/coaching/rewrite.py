@@ -54,6 +54,11 @@ _FACT = re.compile(
 )
 
 
+#: Guidelines whose flagged sentence hands the customer to someone else: while one stays, a
+#: promise to take care of it would contradict the draft.
+HANDOFF_GUIDELINES = frozenset({"ownership"})
+
+
 @dataclass(frozen=True)
 class Hit:
     """A finding with its place in the draft."""
@@ -61,6 +66,7 @@ class Hit:
     guideline: str
     start: int
     end: int
+    missing: bool = False  # the finding is about what the draft lacks, not what it says
 
 
 @dataclass
@@ -144,8 +150,10 @@ class Rewriter:
         shape = layout(draft)
         edits: dict[int, str] = {}  # sentence start -> new text
         unresolved: list[Hit] = []
+        unresolved += [h for h in hits if h.missing]  # only an added sentence answers these
         for sentence in parts:
-            inside = [h for h in hits if sentence.start <= h.start < sentence.end]
+            inside = [h for h in hits
+                      if sentence.start <= h.start < sentence.end and not h.missing]
             if not inside or not shape.in_body(sentence.start):
                 unresolved += inside
                 continue
@@ -162,9 +170,7 @@ class Rewriter:
         # A guideline's sentence is added only while its finding stands: a phrase the edits
         # already fixed needs no acknowledgement beside it.
         found = list(dict.fromkeys(h.guideline for h in unresolved))
-        handoff_stays = any(
-            self.guidelines[h.guideline].adds == "next_step" for h in unresolved
-        )
+        handoff_stays = any(h.guideline in HANDOFF_GUIDELINES for h in unresolved)
         opening, closing = self._added(
             found, language, draft,
             skip={"thanks": has_thanks, "empathy": has_empathy,
