@@ -48,6 +48,7 @@ def start_fake_model(latency: float) -> tuple[FakeOpenAI, TokenLog]:
             log.exchanges.append((system, user, reply))
         # Timed from arrival, so the fake's own work is not billed to the app.
         delay = max(0.0, latency - (time.monotonic() - request.received))
-        return Response(200, completion(reply, 0, 0), delay=delay)
+        return Response(200, completion(reply, 0, 0, reasoning_tokens=0), delay=delay)
 
-    return FakeOpenAI(answer).start(), log
+    # reasoning=True: requests must carry what gpt-6-luna accepts, or the bench sees 400s.
+    return FakeOpenAI(answer, reasoning=True).start(), log

@@ -68,7 +68,7 @@ class ServedApp:
                 if not k.startswith(("SLACK_", "OPENAI_", "TONE_COACH_", "TIPS_", "DATABASE_URL"))}
         env = {**keep, "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-bench",
                "SLACK_API_URL": slack.api_url, "OPENAI_BASE_URL": model_url,
-               "OPENAI_API_KEY": "sk-bench", "OPENAI_MODEL": "bench-model",
+               "OPENAI_API_KEY": "sk-bench", "OPENAI_MODEL": "gpt-6-luna",
                "TONE_COACH_WATCH_CHANNELS": WATCHED, "PORT": str(self.port),
                "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}", "LOG_LEVEL": "ERROR",
                **(extra_env or {})}
@@ -227,14 +227,31 @@ def offline_speed(plan: Plan) -> dict:
 
 
 def token_figures(tokens: TokenLog) -> dict:
+    """Tokens per review and what 1,000 reviews cost at the configured prices.
+
+    Cached tokens follow OpenAI's documented prompt caching: a prefix of at least 1,024
+    identical tokens is served from the cache in steps of 128. Reasoning tokens are 0 at the
+    default effort ``none``, which the fake model (like gpt-6-luna) honours.
+    """
+    from bot.settings import Settings
+
     prompt, system, completion, distinct_systems = tokens.counts()
     if not prompt:
         return {}
     shares = [s / p for s, p in zip(system, prompt, strict=True)]
+    cached = [(s // 128) * 128 if s >= 1024 and distinct_systems == 1 else 0 for s in system]
+    reasoning = [0 for _ in prompt]
+    prices = Settings.load().prices()
+    costs = [prices.cost(p, c, o + r)
+             for p, c, o, r in zip(prompt, cached, completion, reasoning, strict=True)]
     return {
         "requests": len(prompt),
         "prompt_tokens_mean": round(statistics.mean(prompt), 1),
+        "cached_tokens_mean": round(statistics.mean(cached), 1),
         "completion_tokens_mean": round(statistics.mean(completion), 1),
+        "reasoning_tokens_mean": round(statistics.mean(reasoning), 1),
+        "cost_per_1000_reviews_usd": round(1000 * statistics.mean(costs), 4),
+        "prices_per_million": [prices.input, prices.cached_input, prices.output],
         "identical_prefix_tokens": system[0],
         "prefix_share_of_prompt": round(statistics.mean(shares), 3),
         "prefix_identical_across_requests": distinct_systems == 1,
@@ -268,8 +285,12 @@ def table(results: dict) -> str:
         (f"offline reviewer, {offline['long_draft_chars']}-char draft",
          f"p50 {offline['long_draft']['p50_ms']} ms, p99 {offline['long_draft']['p99_ms']} ms",
          "p99 < 5 ms"),
-        ("prompt / completion tokens per LLM review",
-         f"{tokens.get('prompt_tokens_mean')} / {tokens.get('completion_tokens_mean')}", ""),
+        ("tokens per LLM review: prompt (cached) / output / reasoning",
+         f"{tokens.get('prompt_tokens_mean')} ({tokens.get('cached_tokens_mean')}) / "
+         f"{tokens.get('completion_tokens_mean')} / {tokens.get('reasoning_tokens_mean')}", ""),
+        ("cost per 1,000 LLM reviews (input / cached / output $ per 1M tokens: "
+         f"{' / '.join(str(p) for p in tokens.get('prices_per_million', ()))})",
+         f"${tokens.get('cost_per_1000_reviews_usd')}", ""),
         ("identical prompt prefix (system message)",
          f"{tokens.get('identical_prefix_tokens')} tokens, "
          f"{tokens.get('prefix_share_of_prompt', 0):.0%} of the prompt, "

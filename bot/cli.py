@@ -5,29 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from dotenv import load_dotenv
+from bot import __version__
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_OK, EXIT_NEEDS_WORK, EXIT_BAD_INPUT = 0, 1, 2
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the process exit code."""
-    load_dotenv()
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return EXIT_BAD_INPUT
-    try:
-        return args.handler(args)
-    except KeyboardInterrupt:
-        return 130
-    except CLIError as exc:
-        print(f"tone-coach: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+CHECK_EPILOG = """\
+exit codes:
+  0  the draft is fine
+  1  the draft needs work (the review and a suggested rewrite are printed)
+  2  bad input or settings: an empty or over-long draft, text that is not UTF-8,
+     a broken guidelines file, a model key or URL that is refused
+"""
+TYPE_OR_PIPE = (
+    "tone-coach: type or paste the draft, then press Ctrl-D on a new line "
+    "(or pass it as an argument, or pipe it in: pbpaste | tone-coach check)"
+)
 
 
 EVAL_HELP = """\
@@ -51,11 +51,47 @@ class CLIError(Exception):
     """A problem to report on one line, with no traceback."""
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        args.help_for.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        from bot.settings import ConfigError, Settings
+
+        try:
+            settings = Settings.load()
+        except ConfigError as exc:
+            raise CLIError(str(exc)) from None
+        return args.handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_OK
+    except CLIError as exc:
+        print(f"tone-coach: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (``| head``): send what is left nowhere instead of a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tone-coach", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"tone-coach {__version__}")
+    parser.set_defaults(help_for=parser)
     commands = parser.add_subparsers(title="commands")
 
-    check = commands.add_parser("check", help="review one draft reply")
+    check = commands.add_parser(
+        "check", help="review one draft reply", epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_argument("draft", nargs="?", default="-", help="the draft; '-' or none reads stdin")
     check.add_argument("--context", help="the customer's message the draft answers")
     check.add_argument("--json", action="store_true", help="print the review as JSON")
@@ -90,47 +126,80 @@ def _parser() -> argparse.ArgumentParser:
     socket.set_defaults(handler=_socket)
 
     db = commands.add_parser("db", help="database schema")
+    db.set_defaults(help_for=db)
     db_commands = db.add_subparsers(title="db commands")
     upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the newest")
     upgrade.set_defaults(handler=_db_upgrade)
 
     tips = commands.add_parser("tips", help="daily tips")
+    tips.set_defaults(help_for=tips)
     tips_commands = tips.add_subparsers(title="tips commands")
     preview = tips_commands.add_parser("preview", help="print today's tip")
-    preview.add_argument("--lang", default="en", help="language: en, ru, pl, et or uk")
+    preview.add_argument("--lang", default="en", type=str.lower,
+                         help="language: en, ru, pl, et or uk (any case)")
     preview.set_defaults(handler=_tips_preview)
     return parser
 
 
-def _coach(offline: bool):  # noqa: ANN202 - keeps heavy imports out of `--help`
+def _coach(settings: Settings, offline: bool):  # noqa: ANN202 - keeps heavy imports out of `--help`
     # Warnings (such as "the model could not be reached, answering offline") on one line each.
     logging.basicConfig(level=logging.WARNING, format="tone-coach: warning: %(message)s")
     from bot.coaching.coach import Coach
     from bot.coaching.guidelines import GuidelineError
     from bot.coaching.prompts import PromptError
 
+    model = None if offline or not settings.uses_model else settings.model_settings()
     try:
-        return Coach.from_env(offline=offline)
+        return Coach.build(model, settings.guidelines_file)
     except (GuidelineError, PromptError, ValueError) as exc:
         raise CLIError(str(exc)) from None
 
 
-def _check(args: argparse.Namespace) -> int:
-    from bot.coaching.coach import DraftError
-    from bot.coaching.llm import ModelConfigError
+def read_draft(argument: str) -> str:
+    """The draft from the argument, or from standard input for '-': UTF-8 text, no NUL."""
+    if argument != "-":
+        draft = argument
+    else:
+        if sys.stdin is None:
+            raise CLIError("no draft: give it as an argument or on standard input")
+        if sys.stdin.isatty():
+            print(TYPE_OR_PIPE, file=sys.stderr)
+        raw = sys.stdin.buffer.read()
+        try:
+            draft = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CLIError(
+                f"standard input is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position "
+                f"{exc.start}): save the draft as UTF-8"
+            ) from None
+    if "\x00" in draft:
+        raise CLIError("the draft contains a NUL byte: give it as plain text")
+    return draft
 
-    draft = sys.stdin.read() if args.draft == "-" else args.draft
-    coach = _coach(args.offline)
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.coaching.coach import DraftError
+    from bot.coaching.llm import ModelConfigError, ModelGone
+
+    draft = read_draft(args.draft)
+    coach = _coach(settings, args.offline)
+    status = coach.check_model()
+    if status is not None and status.usable and status.warning():
+        # A model already gone is reported once, as the error below.
+        print(f"tone-coach: warning: {status.warning()}", file=sys.stderr)
     try:
         review = coach.review(draft, args.context, raise_config_errors=True)
     except DraftError as exc:
         raise CLIError(str(exc)) from None
+    except ModelGone as exc:
+        raise CLIError(f"{exc}: set OPENAI_MODEL") from None
     except ModelConfigError as exc:
         raise CLIError(f"{exc}: check OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL") from None
     if args.json:
         print(json.dumps(review.public_dict(), ensure_ascii=False, indent=2))
     else:
         print(format_review(review, coach.guidelines))
+    sys.stdout.flush()  # a closed pipe shows up here, inside main's handler
     return EXIT_OK if review.verdict == "ok" else EXIT_NEEDS_WORK
 
 
@@ -152,20 +221,21 @@ def format_review(review, guidelines) -> str:  # noqa: ANN001
     return "\n".join(lines)
 
 
-def _eval(args: argparse.Namespace) -> int:
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.coaching.evaluate import evaluate, read_corpus
 
     try:
         items = read_corpus(args.file)
     except (OSError, ValueError) as exc:
         raise CLIError(str(exc)) from None
-    coach = _coach(args.offline)
+    coach = _coach(settings, args.offline)
     print(f"engine: {coach.engine}")
     print(evaluate(items, coach.review).format())
+    sys.stdout.flush()
     return EXIT_OK
 
 
-def _train(args: argparse.Namespace) -> int:
+def _train(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from bot.coaching.guidelines import GuidelineError, load_guidelines
@@ -176,7 +246,7 @@ def _train(args: argparse.Namespace) -> int:
         raise CLIError(f"training needs scikit-learn ({exc.name} is missing): "
                        "pip install -e '.[train]'") from None
     try:
-        guidelines = load_guidelines(args.guidelines)
+        guidelines = load_guidelines(args.guidelines or settings.guidelines_file)
     except GuidelineError as exc:
         raise CLIError(str(exc)) from None
     from bot.coaching.corpus import DEFAULT_CORPUS
@@ -196,31 +266,52 @@ def _train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from bot.slack.server import serve
+def _run_app(run, settings: Settings) -> int:  # noqa: ANN001
+    from bot.coaching.guidelines import GuidelineError
+    from bot.coaching.prompts import PromptError
+    from bot.settings import ConfigError
+    from bot.storage import StorageError
+    from bot.tips.catalog import TipsError
 
-    return serve(port=args.port)
+    try:
+        return run()
+    except (ConfigError, StorageError, GuidelineError, PromptError, TipsError) as exc:
+        raise CLIError(str(exc)) from None
 
 
-def _socket(args: argparse.Namespace) -> int:
-    from bot.slack.server import run_socket_mode
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import serve
 
-    return run_socket_mode()
+    return _run_app(lambda: serve(settings, port=args.port), settings)
 
 
-def _db_upgrade(args: argparse.Namespace) -> int:
+def _socket(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import run_socket_mode
+
+    return _run_app(lambda: run_socket_mode(settings), settings)
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage import Storage, StorageError
 
     try:
-        storage = Storage.from_env()
-        storage.upgrade()
+        storage = Storage(settings.database_url)
+        before, after = storage.upgrade()
     except StorageError as exc:
         raise CLIError(str(exc)) from None
-    print(f"database is up to date: {storage.url}")
+    finally:
+        if "storage" in locals():
+            storage.close()
+    if before == after:
+        print(f"{storage.url}: already up to date (revision {after}); nothing to do")
+    elif before is None:
+        print(f"{storage.url}: created the schema (revision {after})")
+    else:
+        print(f"{storage.url}: upgraded from revision {before} to {after}")
     return EXIT_OK
 
 
-def _tips_preview(args: argparse.Namespace) -> int:
+def _tips_preview(args: argparse.Namespace, settings: Settings) -> int:
     from bot.tips.preview import preview
 
-    return preview(args.lang)
+    return preview(args.lang, settings.guidelines_file, settings.tips_file)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,3 +24,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         pytest.skip(PG_SKIP_REASON)
     with empty_postgres_schema(server_url) as url:
         yield url
+
+
+# Threads the Runtime starts; none may outlive the test that started it.
+RUNTIME_THREADS = ("review", "listener", "tips-ticker", "slack-install-check", "test-server",
+                   "shutdown")
+
+
+@pytest.fixture(autouse=True)
+def _no_runtime_threads_left_behind() -> Iterator[None]:
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5
+    while True:
+        left = [t.name for t in set(threading.enumerate()) - before
+                if t.is_alive() and t.name.startswith(RUNTIME_THREADS)]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not left, f"threads left running: {sorted(left)}"

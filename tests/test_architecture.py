@@ -1,43 +1,48 @@
-"""Layering: the coaching core knows nothing about Slack, the Slack layer nothing about prompts."""
+"""Layering, kept by import-linter's contracts in pyproject.toml: the coaching core knows
+nothing about Slack, storage or settings; the tips logic nothing about Slack; the Slack layer
+nothing about prompts or models; and nothing imports a layer above its own."""
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
-BOT = Path(__file__).resolve().parent.parent / "bot"
+from importlinter.cli import lint_imports
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def imported_modules(folder: Path) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for path in folder.rglob("*.py"):
-        names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names |= {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names.add(node.module)
-        found[str(path.relative_to(BOT))] = names
-    return found
+def test_every_import_linter_contract_is_kept(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
 
 
-def test_the_coaching_core_imports_nothing_from_slack():
-    for path, names in imported_modules(BOT / "coaching").items():
-        slack = {n for n in names if n.split(".")[0] in ("slack_bolt", "slack_sdk")
-                 or n.startswith("bot.slack")}
-        assert not slack, f"{path} imports {slack}"
+def test_a_broken_contract_would_be_caught(monkeypatch, tmp_path):
+    # The Slack layer does import the core: a contract forbidding it must fail.
+    config = tmp_path / "contracts.ini"
+    config.write_text(
+        "[importlinter]\nroot_package = bot\n\n"
+        "[importlinter:contract:1]\nname = made up\ntype = forbidden\n"
+        "source_modules = bot.slack\nforbidden_modules = bot.coaching\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(config_filename=str(config), no_cache=True) == 1
+
+
+def loaded_modules(*modules: str) -> list[str]:
+    code = (f"import sys, {', '.join(modules)}; "
+            "print(sorted(m for m in sys.modules if m.startswith(('slack', 'bot.slack'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    return eval(out.stdout)  # a printed list of strings
 
 
 def test_importing_the_core_loads_no_slack_package():
-    code = ("import sys, bot.coaching.coach, bot.coaching.evaluate; "
-            "print(sorted(m for m in sys.modules if m.startswith(('slack', 'bot.slack'))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert loaded_modules("bot.coaching.coach", "bot.coaching.evaluate") == []
 
 
-def test_the_slack_layer_knows_nothing_about_prompts_or_models():
-    for path, names in imported_modules(BOT / "slack").items():
-        forbidden = names & {"bot.coaching.prompts", "bot.coaching.llm", "openai"}
-        assert not forbidden, f"{path} imports {forbidden}"
+def test_importing_the_tips_logic_loads_no_slack_package():
+    assert loaded_modules("bot.tips.catalog", "bot.tips.choose", "bot.tips.schedule",
+                          "bot.tips.view", "bot.tips.preview") == []

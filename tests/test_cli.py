@@ -77,6 +77,36 @@ def test_a_rejected_key_is_one_clear_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_check_warns_on_stderr_when_the_model_is_about_to_retire():
+    import json as json_module
+    from datetime import date, timedelta
+
+    from tests.fakes.http import Response
+    from tests.fakes.openai_api import FakeOpenAI, completion
+
+    reply = {"verdict": "ok", "language": "en", "findings": [], "rewrite": "Thanks!"}
+    shutdown = (date.today() + timedelta(days=45)).isoformat()
+    models = {"gpt-4o-mini": {"shutdown_date": shutdown, "replacement": "gpt-6-luna"}}
+    answer = Response(200, completion(json_module.dumps(reply)))
+    with FakeOpenAI(lambda request: answer, models=models) as fake:
+        env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_MODEL": "gpt-4o-mini"}
+        result = run("check", "Thanks, the refund is on its way.", env=env)
+    assert result.returncode == 0
+    [warning] = [line for line in result.stderr.splitlines() if shutdown in line]
+    assert warning.startswith("tone-coach: warning:") and "gpt-6-luna" in warning
+
+
+def test_a_retired_model_is_one_clear_line():
+    from tests.fakes.openai_api import FakeOpenAI, model_not_found
+
+    with FakeOpenAI(lambda request: model_not_found("gpt-4o-mini"), models={}) as fake:
+        env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_MODEL": "gpt-4o-mini"}
+        result = run("check", BAD, env=env)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "does not exist" in line and "OPENAI_MODEL" in line
+
+
 def test_eval_prints_the_figures():
     from tests.coaching import CORPUS
 
@@ -86,8 +116,10 @@ def test_eval_prints_the_figures():
 
 
 def test_db_upgrade_applies_migrations_and_reports_a_bad_url_on_one_line(tmp_path):
-    ok = run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
-    assert ok.returncode == 0 and "up to date" in ok.stdout
+    first = run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
+    assert first.returncode == 0 and "created the schema (revision " in first.stdout
+    again = run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
+    assert again.returncode == 0 and "already up to date" in again.stdout
     bad = run("db", "upgrade",
               env={"DATABASE_URL": "postgresql+psycopg://postgres:hunter2@127.0.0.1:9/test"})
     assert bad.returncode == 2

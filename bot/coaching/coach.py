@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
+from pathlib import Path
 
 from cachetools import LRUCache
 
-from bot.coaching.costs import Prices
 from bot.coaching.guidelines import GuidelineSet, load_guidelines
 from bot.coaching.lifecycle import ModelStatus, check_model
 from bot.coaching.llm import (
-    DEFAULT_MODEL,
-    REASONING_EFFORTS,
     LLMReviewer,
     ModelBusy,
     ModelConfigError,
@@ -59,13 +56,17 @@ class Coach:
         self.model_status: ModelStatus | None = None
 
     @classmethod
-    def from_env(cls, *, offline: bool = False) -> Coach:
-        """Build from the environment: the LLM is used when a key or base URL is set."""
-        guidelines = load_guidelines()
-        settings = model_settings_from_env()
-        if offline or not (settings.api_key or settings.base_url):
+    def build(
+        cls, model: ModelSettings | None, guidelines_file: Path | None = None
+    ) -> Coach:
+        """The offline coach when ``model`` is None, else the LLM with the offline fallback.
+
+        Raises GuidelineError or PromptError, naming the file, when a data file is broken.
+        """
+        guidelines = load_guidelines(guidelines_file)
+        if model is None:
             return cls(guidelines)
-        return cls(guidelines, LLMReviewer(guidelines, load_prompts(), settings))
+        return cls(guidelines, LLMReviewer(guidelines, load_prompts(), model))
 
     @property
     def engine(self) -> str:
@@ -146,53 +147,3 @@ def check_draft(draft: str) -> str:
             "Check it in parts."
         )
     return draft
-
-
-def model_settings_from_env() -> ModelSettings:
-    """Model settings from ``OPENAI_*`` and ``TONE_COACH_*`` variables."""
-    env = os.environ
-    response_format = env.get("TONE_COACH_RESPONSE_FORMAT", "json_schema")
-    if response_format not in ("json_schema", "json_object", "none"):
-        raise ValueError(
-            "TONE_COACH_RESPONSE_FORMAT must be json_schema, json_object or none, "
-            f"not {response_format!r}"
-        )
-    effort = (env.get("TONE_COACH_REASONING_EFFORT") or "auto").strip().lower()
-    if effort not in REASONING_EFFORTS:
-        raise ValueError(
-            f"TONE_COACH_REASONING_EFFORT must be one of {', '.join(REASONING_EFFORTS)}, "
-            f"not {effort!r}"
-        )
-    return ModelSettings(
-        model=env.get("OPENAI_MODEL") or DEFAULT_MODEL,
-        base_url=env.get("OPENAI_BASE_URL") or None,
-        api_key=env.get("OPENAI_API_KEY") or None,
-        request_timeout=_number(env, "TONE_COACH_MODEL_TIMEOUT", 20),
-        deadline=_number(env, "TONE_COACH_MODEL_DEADLINE", 45),
-        response_format=response_format,  # type: ignore[arg-type]
-        reasoning_effort=effort,  # type: ignore[arg-type]
-        max_completion_tokens=int(_number(env, "TONE_COACH_MAX_COMPLETION_TOKENS", 4096)) or None,
-    )
-
-
-def prices_from_env() -> Prices:
-    """Token prices (dollars per million) from ``TONE_COACH_PRICE_*``."""
-    defaults = Prices()
-    return Prices(
-        input=_number(os.environ, "TONE_COACH_PRICE_INPUT", defaults.input),
-        cached_input=_number(os.environ, "TONE_COACH_PRICE_CACHED_INPUT", defaults.cached_input),
-        output=_number(os.environ, "TONE_COACH_PRICE_OUTPUT", defaults.output),
-    )
-
-
-def _number(env: os._Environ[str] | dict[str, str], name: str, default: float) -> float:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return float(default)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, not {raw!r}")
-    return value

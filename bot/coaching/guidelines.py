@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cached_property
 from pathlib import Path
@@ -137,17 +136,12 @@ class GuidelineSet(BaseModel):
         return guideline_id in self.by_id
 
 
-def guidelines_path() -> Path:
-    """The guidelines file in use: ``TONE_COACH_GUIDELINES`` or the bundled one."""
-    return Path(os.environ.get("TONE_COACH_GUIDELINES") or DEFAULT_GUIDELINES)
-
-
 def load_guidelines(path: Path | str | None = None) -> GuidelineSet:
     """Read and validate a guidelines file.
 
     Raises :class:`GuidelineError` naming the file, the guideline and the field at fault.
     """
-    path = Path(path) if path else guidelines_path()
+    path = Path(path) if path else DEFAULT_GUIDELINES
     data = read_yaml(path, GuidelineError, "guidelines")
     if not isinstance(data, dict) or "guidelines" not in data:
         raise GuidelineError(f"{path}: expected a top-level 'guidelines:' list")

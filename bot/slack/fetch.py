@@ -33,37 +33,52 @@ class FetchedMessage:
     user: str | None
     bot_id: str | None
     thread_ts: str | None
-    parent_text: str | None  # the thread's first message, when this is a reply
+    parent: FetchedMessage | None = None  # the thread's first message, when this is a reply
+
+    @property
+    def parent_text(self) -> str | None:
+        return self.parent.text if self.parent else None
+
+    @classmethod
+    def of(cls, message: dict, parent: FetchedMessage | None = None) -> FetchedMessage:
+        return cls(message["ts"], message.get("text", ""), message.get("user"),
+                   message.get("bot_id"), message.get("thread_ts"), parent)
 
 
 def fetch_message(client: WebClient, channel: str, ts: str) -> FetchedMessage:
-    """Get one message by ``ts``, whether top-level or a thread reply, with its parent's text.
+    """Get one message by ``ts``, whether top-level or a thread reply, with its parent.
 
-    ``conversations.history`` returns only top-level messages, so a reply is looked up with
-    ``conversations.replies``. Raises :class:`SlackApiError` (e.g. ``message_not_found``).
+    ``conversations.history`` holds only top-level messages, so a reply is read with
+    ``conversations.replies``, which always starts with the thread's parent: the window is
+    bounded to the reply's own ``ts`` and the limit leaves room for the parent.
+    Raises :class:`SlackApiError` (e.g. ``message_not_found``).
     """
-    history = client.conversations_history(
-        channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
-    )
+    window = {"latest": ts, "oldest": ts, "inclusive": True}
+    history = client.conversations_history(channel=channel, limit=1, **window)
     message = next((m for m in history.get("messages", []) if m.get("ts") == ts), None)
     if message is None:
-        replies = client.conversations_replies(channel=channel, ts=ts, inclusive=True, limit=1)
+        replies = client.conversations_replies(channel=channel, ts=ts, limit=2, **window)
         message = next((m for m in replies.get("messages", []) if m.get("ts") == ts), None)
     if message is None:
         raise SlackApiError("message_not_found", {"ok": False, "error": "message_not_found"})
     thread_ts = message.get("thread_ts")
-    parent_text = None
+    parent = None
     if thread_ts and thread_ts != ts:
-        parent_text = fetch_parent_text(client, channel, thread_ts)
-    return FetchedMessage(ts, message.get("text", ""), message.get("user"),
-                          message.get("bot_id"), thread_ts, parent_text)
+        parent = fetch_parent(client, channel, thread_ts)
+    return FetchedMessage.of(message, parent)
 
 
-def fetch_parent_text(client: WebClient, channel: str, thread_ts: str) -> str | None:
-    """The text of a thread's first message, or None when it cannot be read."""
+def fetch_parent(client: WebClient, channel: str, thread_ts: str) -> FetchedMessage | None:
+    """A thread's first message, or None when it cannot be read."""
     try:
         thread = client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
     except SlackApiError:
         return None
     parent = next((m for m in thread.get("messages", []) if m.get("ts") == thread_ts), None)
-    return parent.get("text") if parent else None
+    return FetchedMessage.of(parent) if parent else None
+
+
+def fetch_parent_text(client: WebClient, channel: str, thread_ts: str) -> str | None:
+    """The text of a thread's first message, or None when it cannot be read."""
+    parent = fetch_parent(client, channel, thread_ts)
+    return parent.text if parent else None

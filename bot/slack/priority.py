@@ -22,6 +22,12 @@ class AckFirst:
         self._last_finished = 0.0
         self._quiet = threading.Condition()
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being answered right now."""
+        with self._quiet:
+            return self._in_flight
+
     def request_started(self) -> None:
         with self._quiet:
             self._in_flight += 1

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import logging
-import os
-import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
+from waitress import wasyncore
 
-from bot.coaching.coach import Coach
-from bot.config import ConfigError, SlackSettings
-from bot.slack.app import build_app
 from bot.slack.priority import AckFirst
-from bot.slack.services import Services
-from bot.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +26,8 @@ class WebApp:
     """The WSGI app: ``/healthz``, ``/slack/events`` and the OAuth pages.
 
     Requests that are signed but unreadable get 400 here rather than an exception in Bolt.
+    While draining (shutting down), ``/healthz`` and new Slack requests get 503: the load
+    balancer stops sending traffic, and Slack retries the request on another instance.
     """
 
     def __init__(
@@ -39,11 +36,27 @@ class WebApp:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.ack_first = ack_first or AckFirst()
+        self.draining = threading.Event()
+
+    def start_draining(self) -> None:
+        """Refuse new requests from now on (503)."""
+        self.draining.set()
+
+    def drain_requests(self, timeout: float = 5.0) -> None:
+        """Refuse new requests, then wait (up to ``timeout``) for those being answered."""
+        self.start_draining()
+        deadline = time.monotonic() + timeout
+        while self.ack_first.in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
+            if self.draining.is_set():
+                return _reply(start_response, "503 Service Unavailable", b"draining")
             return _reply(start_response, "200 OK", b"ok")
+        if self.draining.is_set():
+            return _reply(start_response, "503 Service Unavailable", b"shutting down")
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
@@ -93,27 +106,6 @@ def _reply(start_response: Callable, status: str, body: bytes) -> list[bytes]:
     return [body]
 
 
-def create_services(settings: SlackSettings) -> Services:
-    """Open the database (applying migrations) and the coach."""
-    storage = Storage.from_env()
-    storage.upgrade()
-    return Services(coach=Coach.from_env(), storage=storage, settings=settings)
-
-
-def _start(*, socket_mode: bool) -> Services | None:
-    """Check the settings and open everything, or print one line saying what is wrong."""
-    try:
-        settings = SlackSettings.from_env()
-        settings.check(socket_mode=socket_mode)
-        services = create_services(settings)
-    # ValueError covers a broken guidelines or prompt file and a bad model setting.
-    except (ConfigError, StorageError, ValueError) as exc:
-        print(f"tone-coach: error: {exc}", file=sys.stderr)
-        return None
-    _configure_logging()
-    return services
-
-
 def make_server(web_app: WebApp, host: str, port: int, threads: int = 16):  # noqa: ANN201
     """A waitress server (call ``.run()``; ``.close()`` to stop) for ``web_app``."""
     from waitress import create_server
@@ -121,54 +113,16 @@ def make_server(web_app: WebApp, host: str, port: int, threads: int = 16):  # no
     return create_server(web_app, host=host, port=port, threads=threads, ident="tone-coach")
 
 
-def serve(port: int | None = None) -> int:
-    """``tone-coach serve``: HTTP mode, for production behind a public URL."""
-    services = _start(socket_mode=False)
-    if services is None:
-        return 2
-    port = port or int(os.environ.get("PORT") or 3000)
-    web_app = WebApp(build_app(services), services.settings.signing_secret, services.ack_first)
-    start_background_jobs(services)
-    _freeze_startup_objects()
-    server = make_server(web_app, "0.0.0.0", port)
-    log.info("Tone Coach listening on port %d (%s)", port, EVENTS_PATH)
-    server.run()
-    return 0
+def run_until(server, stopped: threading.Event) -> None:  # noqa: ANN001 - waitress's server
+    """Serve until ``stopped`` is set, then close every socket and waitress's threads.
 
-
-def run_socket_mode() -> int:
-    """``tone-coach socket``: Socket Mode, no public URL needed."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    services = _start(socket_mode=True)
-    if services is None:
-        return 2
-    app = build_app(services)
-    start_background_jobs(services)
-    _freeze_startup_objects()
-    SocketModeHandler(app, services.settings.app_token).start()
-    return 0
-
-
-def start_background_jobs(services: Services) -> None:
-    """Daily tips and clean-up of old rows."""
-    from bot.tips.scheduler import start_scheduler
-
-    start_scheduler(services)
-
-
-def _freeze_startup_objects() -> None:
-    """Keep the garbage collector from walking everything loaded at start-up, again and again.
-
-    Libraries leave some hundred thousand long-lived objects behind; a full collection that
-    walks them all stalls every thread for tens of milliseconds, which shows as ack latency.
+    waitress's own ``run()`` loops until its socket map is empty, which idle keep-alive
+    connections can postpone forever; polling a flag between rounds ends it on time.
     """
-    gc.collect()
-    gc.freeze()
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    socket_map = server._map
+    try:
+        while not stopped.is_set():
+            wasyncore.loop(timeout=0.2, map=socket_map, use_poll=True, count=1)
+    finally:
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(socket_map)

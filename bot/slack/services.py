@@ -1,57 +1,58 @@
-"""What every listener needs: the coach, the storage, the settings, and the review runner."""
+"""What every listener needs: the settings, storage, Slack clients, review flow and pool."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.coaching.coach import Coach
-from bot.coaching.review import Review
-from bot.config import SlackSettings
-from bot.slack.blocks import review_message
-from bot.slack.drafts import DraftRequest
-from bot.slack.pools import started_pool
+from bot.settings import Settings
+from bot.slack.clients import SlackClients
+from bot.slack.pools import WorkPool
 from bot.slack.priority import AckFirst
-from bot.storage import ReviewRecord, Storage
+from bot.slack.review_flow import ReviewService
+from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    """Shared by the listeners of one app; safe to use from many threads."""
+    """Shared by the listeners of one app; safe to use from many threads.
+
+    Built by :class:`bot.runtime.Runtime`, which also starts and stops the pool.
+    """
 
     coach: Coach
     storage: Storage
-    settings: SlackSettings = field(default_factory=SlackSettings)
+    settings: Settings
+    clients: SlackClients | None = None
     ack_first: AckFirst = field(default_factory=AckFirst)
-    _review_pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
-    _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    pool: WorkPool | None = None
+    reviews: ReviewService = field(init=False)
 
-    def start_review_pool(self) -> ThreadPoolExecutor:
-        """The pool reviews run on: one thread per draft waiting on the model, up to
-        ``TONE_COACH_WORKERS`` at once. Started on first use, or up front by the app."""
-        with self._pool_lock:
-            if self._review_pool is None:
-                self._review_pool = started_pool(self.settings.workers, "review")
-            return self._review_pool
+    def __post_init__(self) -> None:
+        self.reviews = ReviewService(self.coach, self.storage)
+        if self.clients is None:
+            self.clients = SlackClients(self.settings, self._installation_store())
+
+    def _installation_store(self) -> object | None:
+        if not self.settings.uses_oauth:
+            return None
+        return self.storage.slack_oauth.installation_store(self.settings.client_id or "")
 
     def in_background(self, work: Callable[..., None], *args: Any) -> None:
         """Run slow work (fetching, reviewing, posting) after the listener has returned,
         once the requests arriving with it have been answered."""
-        self.start_review_pool().submit(self._after_acks, work, *args)
+        if self.pool is None:
+            raise RuntimeError("the review pool is not running: start the Runtime first")
+        self.pool.submit(self._after_acks, work, *args)
 
     def _after_acks(self, work: Callable[..., None], *args: Any) -> None:
         self.ack_first.wait_for_quiet()
-        try:
-            work(*args)
-        except Exception:  # the pool would swallow it silently
-            log.exception("background work %s failed", getattr(work, "__name__", work))
+        work(*args)
 
     def first_delivery(self, body: dict) -> bool:
         """True unless this exact delivery (a Slack retry, a duplicate event) was handled.
@@ -62,7 +63,7 @@ class Services:
         if key is None:
             return True
         try:
-            first = self.storage.claim_delivery(key)
+            first = self.storage.deliveries.claim(key)
         except Exception:  # answering twice beats never answering
             log.exception("could not claim a delivery; handling it anyway")
             return True
@@ -72,38 +73,12 @@ class Services:
 
     def titles(self, language: str) -> dict[str, str]:
         """Guideline titles in ``language``, for showing findings."""
-        return {g.id: g.localized_title(language) for g in self.coach.guidelines.guidelines}
+        return self.reviews.titles(language)
 
-    def review(self, request: DraftRequest) -> tuple[Review, dict]:
-        """Review the draft, record it (without its text) and build the Slack message.
-
-        Raises :class:`bot.coaching.coach.DraftError` for an empty or over-long draft.
-        """
-        started = time.monotonic()
-        review = self.coach.review(request.draft, request.context)
-        latency_ms = int((time.monotonic() - started) * 1000)
-        review_id = self._record(request, review, latency_ms)
-        return review, review_message(review, self.titles(review.language), review_id)
-
-    def _record(self, request: DraftRequest, review: Review, latency_ms: int) -> int | None:
-        record = ReviewRecord(
-            team_id=request.team_id,
-            channel_id=request.channel_id,
-            user_id=request.user_id,
-            entry_point=request.entry_point,
-            verdict=review.verdict,
-            guidelines=review.guideline_ids,
-            engine=review.engine,
-            model=review.model,
-            latency_ms=latency_ms,
-            prompt_tokens=review.prompt_tokens,
-            completion_tokens=review.completion_tokens,
-        )
-        try:
-            return self.storage.record_review(record)
-        except Exception:  # a stats row must never cost the agent their review
-            log.exception("could not record a review")
-            return None
+    def watch_mode(self, team_id: str, channel_id: str) -> str | None:
+        """``top``, ``replies`` or None: /tone-check watch first, then TONE_COACH_WATCH_CHANNELS."""
+        stored = self.storage.channels.mode(team_id, channel_id)
+        return stored or self.settings.watch_channels.get(channel_id)
 
 
 def delivery_key(body: dict) -> str | None:

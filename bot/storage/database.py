@@ -1,13 +1,22 @@
-"""Turning ``DATABASE_URL`` into a configured Engine, and connection failures into one line."""
+"""The one database object: a configured Engine, its transactions, migrations and shutdown.
+
+Every repository (reviews, claims, channels, tips, Slack OAuth) works through one
+:class:`Database`, so the process has one connection pool and one SQLite write lock.
+"""
 
 from __future__ import annotations
 
-import os
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
 from tenacity import (
     retry,
     retry_if_exception_message,
@@ -17,6 +26,7 @@ from tenacity import (
 )
 
 from bot.storage.errors import StorageError
+from bot.storage.migrate import current_revision, head_revision, migrate
 
 DEFAULT_URL = "sqlite:///tone_coach.db"
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
@@ -28,8 +38,14 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
 def resolve_url(url: str | None) -> URL:
-    """Parse ``url``, or ``DATABASE_URL``, or the SQLite default; reject unsupported databases."""
-    text = url or os.environ.get("DATABASE_URL") or DEFAULT_URL
+    """Parse ``url`` (or the SQLite default); reject unsupported databases.
+
+    ``postgres://`` and ``postgresql://``, as hosting platforms set them, mean psycopg.
+    """
+    text = url or DEFAULT_URL
+    for prefix in ("postgres://", "postgresql://"):
+        if text.startswith(prefix):
+            text = "postgresql+psycopg://" + text.removeprefix(prefix)
     try:
         parsed = make_url(text)
     except ArgumentError as exc:
@@ -119,3 +135,95 @@ def connect_error(url: URL, exc: DBAPIError) -> StorageError:
     if url.password:
         reason = reason.replace(str(url.password), "***")
     return StorageError(f"cannot open database {safe_url(url)}: {reason}")
+
+
+def utc(now: datetime | None) -> datetime:
+    """``now`` in UTC (the current time when None); naive datetimes are refused."""
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(UTC)
+
+
+class Database:
+    """One Engine with a connection pool; one transaction per repository call."""
+
+    def __init__(self, url: str | None = None) -> None:
+        """Use ``url`` (default ``sqlite:///tone_coach.db``). Nothing is opened yet: call
+        ``upgrade()`` (or ``check()``) at start-up to find out whether it is usable."""
+        self._url = resolve_url(url)
+        self.engine = build_engine(self._url)
+        # Rows are turned into plain values after commit; expiring them would only reload them.
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and a waiting connection polls with sleeps of up to
+        # 100 ms. Threads of this process queue on a lock instead, and wake the moment it is
+        # free; other processes still meet SQLite's own lock and busy_timeout.
+        self._one_at_a_time: AbstractContextManager[Any] = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
+
+    @property
+    def url(self) -> str:
+        """The database URL with any password hidden, fit for logs."""
+        return safe_url(self._url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in a transaction, committed at the end (rolled back on error)."""
+        with self._one_at_a_time, self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A plain connection in a transaction, for the hot paths (claims, review rows):
+        no ORM unit of work, a fraction of the CPU."""
+        with self._one_at_a_time, self.engine.begin() as connection:
+            yield connection
+
+    def insert(self, model: type[Any]) -> Any:
+        """An INSERT that can say ON CONFLICT, in this database's dialect.
+
+        preserve_rowcount: SQLAlchemy only keeps rowcount for UPDATE and DELETE by default,
+        and the claims read it to learn whether their row went in.
+        """
+        dialect = postgresql if self.dialect == "postgresql" else sqlite
+        return dialect.insert(model).execution_options(preserve_rowcount=True)
+
+    def check(self) -> None:
+        """Open a connection once; raise a one-line StorageError if the database is unusable."""
+        try:
+            with self.engine.connect():
+                pass
+        except DBAPIError as exc:
+            raise connect_error(self._url, exc) from None
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None for an empty database)."""
+        self.check()
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return current_revision(connection)
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Apply pending migrations; returns (revision before, revision after).
+
+        Safe when several processes start at once.
+        """
+        before = self.revision()
+        migrate(self.engine, "head")
+        return before, head_revision()
+
+    def downgrade(self, revision: str = "base") -> None:
+        """Undo migrations down to ``revision``; ``base`` drops every table but alembic_version."""
+        self.check()
+        migrate(self.engine, revision, downgrade=True)
+
+    def close(self) -> None:
+        """Close the pooled connections (at shutdown, or in tests)."""
+        self.engine.dispose()

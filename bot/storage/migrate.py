@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, select
 
 from bot.storage.errors import StorageError
@@ -48,3 +50,15 @@ def migrate(engine: Engine, revision: str, *, downgrade: bool = False) -> None:
             command.downgrade(config, revision)
         else:
             command.upgrade(config, revision)
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision recorded in the database, or None."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision this version of Tone Coach knows."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    return ScriptDirectory.from_config(config).get_current_head() or "base"

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 ENTRY_POINTS = ("command", "reaction", "watch", "shortcut")
 VERDICTS = ("ok", "needs_work")
 ENGINES = ("llm", "offline")
+WATCH_MODES = ("top", "replies")
+TIP_STATUSES = ("claimed", "posted", "failed")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
@@ -35,12 +37,15 @@ class ReviewRecord:
     latency_ms: int
     prompt_tokens: int
     completion_tokens: int
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0  # part of completion_tokens
 
     def __post_init__(self) -> None:
         _require(self.entry_point, ENTRY_POINTS, "entry_point")
         _require(self.verdict, VERDICTS, "verdict")
         _require(self.engine, ENGINES, "engine")
-        for name in ("latency_ms", "prompt_tokens", "completion_tokens"):
+        for name in ("latency_ms", "prompt_tokens", "completion_tokens", "cached_tokens",
+                     "reasoning_tokens"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} cannot be negative")
 

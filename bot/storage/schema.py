@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.storage.records import ENGINES, ENTRY_POINTS, VERDICTS
+from bot.storage.records import ENGINES, ENTRY_POINTS, TIP_STATUSES, VERDICTS, WATCH_MODES
 
 SLACK_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
 
@@ -100,7 +100,9 @@ class Review(Base):
     model: Mapped[str | None] = mapped_column(String(100))
     latency_ms: Mapped[int]
     prompt_tokens: Mapped[int]
-    completion_tokens: Mapped[int]
+    cached_tokens: Mapped[int] = mapped_column(server_default="0")
+    completion_tokens: Mapped[int]  # all output billed, reasoning included
+    reasoning_tokens: Mapped[int] = mapped_column(server_default="0")
     # Indexed on its own for the retention purge.
     created_at: Mapped[datetime] = mapped_column(index=True)
 
@@ -132,12 +134,17 @@ class Feedback(Base):
 
 
 class WatchedChannel(Base):
-    """A channel where Tone Coach reviews drafts without being asked."""
+    """A channel where Tone Coach reviews drafts without being asked.
+
+    ``mode``: ``top`` reviews top-level messages; ``replies`` also agents' replies in threads.
+    """
 
     __tablename__ = "watched_channels"
+    __table_args__ = (_one_of("mode", WATCH_MODES),)
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8), server_default="top")
     created_at: Mapped[datetime]
 
 
@@ -158,10 +165,13 @@ class TipSubscriptionRow(Base):
 
 
 class TipDelivery(Base):
-    """Today's tip for a channel. The primary key makes it one row per channel per local day."""
+    """Today's tip for a channel. The primary key makes it one row per channel per local day.
+
+    ``claimed`` while an instance posts it, then ``posted``, or ``failed`` (claimable again).
+    """
 
     __tablename__ = "tip_deliveries"
-    __table_args__ = (_one_of("status", ("posted", "failed")),)
+    __table_args__ = (_one_of("status", TIP_STATUSES),)
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from pathlib import Path
 
@@ -54,11 +53,6 @@ class TipCatalog(BaseModel):
         return self.by_id[tip_id]
 
 
-def tips_path() -> Path:
-    """The tips file in use: ``TONE_COACH_TIPS`` or the bundled one."""
-    return Path(os.environ.get("TONE_COACH_TIPS") or DEFAULT_TIPS)
-
-
 def load_tips(
     path: Path | str | None = None, guidelines: GuidelineSet | None = None
 ) -> TipCatalog:
@@ -66,7 +60,7 @@ def load_tips(
 
     Raises :class:`TipsError` naming the file, the tip and the field at fault.
     """
-    path = Path(path) if path else tips_path()
+    path = Path(path) if path else DEFAULT_TIPS
     data = read_yaml(path, TipsError, "tips")
     raw = data.get("tips") if isinstance(data, dict) else None
     if not isinstance(raw, list):

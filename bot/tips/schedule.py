@@ -15,7 +15,6 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.coaching.guidelines import LANGUAGES
-from bot.slack.escape import truncate
 from bot.storage import TipSubscription
 from bot.storage.records import WEEKDAYS
 
@@ -37,7 +36,7 @@ _DAY_SETS = {"daily": WEEKDAYS, "weekdays": WORKDAYS, "weekends": WEEKDAYS[5:]}
 
 def shown(word: str) -> str:
     """A word of the user's input, short enough to quote back."""
-    return truncate(word, 40)
+    return word if len(word) <= 40 else word[:39].rstrip() + "…"
 
 
 class ScheduleError(ValueError):

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from bot.coaching.guidelines import LANGUAGES, GuidelineError, load_guidelines
+from bot.settings import Settings
 
 IDS = ["dont-argue", "thank-feedback", "solution-first", "no-blame", "empathy", "ownership",
        "stay-calm"]
@@ -93,4 +94,5 @@ def test_a_team_can_point_at_its_own_file(tmp_path, monkeypatch):
     data = bundled()
     data["guidelines"] = data["guidelines"][:2]
     monkeypatch.setenv("TONE_COACH_GUIDELINES", write(tmp_path, data))
-    assert load_guidelines().ids == IDS[:2]
+    settings = Settings.load(env_file=None)
+    assert load_guidelines(settings.guidelines_file).ids == IDS[:2]

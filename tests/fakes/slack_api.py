@@ -6,6 +6,7 @@ Point the real ``slack_sdk`` client at it with ``base_url=fake.api_url``. It als
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -13,6 +14,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from tests.fakes.http import FakeServer, Request, Response
 
@@ -44,6 +46,8 @@ class FakeSlack(FakeServer):
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict]] = defaultdict(list)  # channel -> messages
         self.failures: dict[str, deque[Response]] = defaultdict(deque)
+        # users.info: user id -> fields such as is_admin / is_owner (others get defaults)
+        self.users: dict[str, dict] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -118,6 +122,15 @@ class FakeSlack(FakeServer):
         return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "tone-coach",
                 "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT"}
 
+    def _users_info(self, args: dict) -> dict:
+        user = args.get("user", "")
+        if not user.startswith(("U", "W")):
+            return {"ok": False, "error": "user_not_found"}
+        fields = {"is_admin": False, "is_owner": False, "is_primary_owner": False,
+                  **self.users.get(user, {})}
+        return {"ok": True, "user": {"id": user, "team_id": TEAM, "name": user.lower(),
+                                     "deleted": False, "is_bot": False, **fields}}
+
     def _chat_postMessage(self, args: dict) -> dict:
         ts = f"1800000000.{next(self._ts):06d}"
         return {"ok": True, "channel": args.get("channel"), "ts": ts,
@@ -130,16 +143,79 @@ class FakeSlack(FakeServer):
         return {"ok": True, "message_ts": f"1900000000.{next(self._ts):06d}"}
 
     def _conversations_history(self, args: dict) -> dict:
-        found = [m for m in self.messages[args["channel"]]
-                 if m["ts"] == args.get("latest") and m.get("thread_ts", m["ts"]) == m["ts"]]
-        return {"ok": True, "messages": found, "has_more": False}
+        """Top-level messages (and thread broadcasts), newest first, in the time window.
+
+        As Slack documents it: ``latest`` (default now) and ``oldest`` (default 0) bound the
+        window, exclusive unless ``inclusive``; ``limit`` defaults to 100 (at most 999);
+        ``has_more`` and ``response_metadata.next_cursor`` page through the rest.
+        """
+        with self._lock:
+            messages = list(self.messages[args["channel"]])
+        top_level = [m for m in messages if m.get("thread_ts", m["ts"]) == m["ts"]
+                     or m.get("subtype") == "thread_broadcast"]
+        found = sorted(_in_window(top_level, args), key=_ts, reverse=True)
+        return _page(found, args, default_limit=100, max_limit=999)
 
     def _conversations_replies(self, args: dict) -> dict:
+        """A thread, oldest first, from any of its messages' ``ts``.
+
+        The first page always starts with the thread's parent, whatever the window; the
+        window (``latest``/``oldest``/``inclusive``) and ``limit`` apply to the replies after
+        it, the parent counting toward the limit. Later pages hold replies only.
+        """
         channel, ts = args["channel"], args["ts"]
-        target = next((m for m in self.messages[channel] if m["ts"] == ts), None)
+        with self._lock:
+            messages = list(self.messages[channel])
+        target = next((m for m in messages if m["ts"] == ts), None)
         if target is None:
             return {"ok": False, "error": "thread_not_found"}
         parent_ts = target.get("thread_ts", ts)
-        thread = [m for m in self.messages[channel]
-                  if m["ts"] == parent_ts or m.get("thread_ts") == parent_ts]
-        return {"ok": True, "messages": thread, "has_more": False}
+        parent = next((m for m in messages if m["ts"] == parent_ts), target)
+        replies = sorted(
+            _in_window([m for m in messages if m.get("thread_ts") == parent_ts
+                        and m["ts"] != parent_ts], args),
+            key=_ts,
+        )
+        first_page = not args.get("cursor")
+        page = _page(([parent] if first_page else []) + replies, args,
+                     default_limit=1000, max_limit=1000, skip=0 if first_page else 1)
+        return page
+
+
+def _ts(message: dict) -> Decimal:
+    return Decimal(message["ts"])
+
+
+def _truthy(value: object) -> bool:
+    return str(value).lower() in ("1", "true")
+
+
+def _in_window(messages: list[dict], args: dict) -> list[dict]:
+    """Messages between ``oldest`` and ``latest``; the ends only when ``inclusive``."""
+    oldest = Decimal(str(args.get("oldest") or 0))
+    latest = Decimal(str(args["latest"])) if args.get("latest") else Decimal(time.time()) + 1
+    inclusive = _truthy(args.get("inclusive"))
+    if inclusive:
+        return [m for m in messages if oldest <= _ts(m) <= latest]
+    return [m for m in messages if oldest < _ts(m) < latest]
+
+
+def _page(messages: list[dict], args: dict, *, default_limit: int, max_limit: int,
+          skip: int = 0) -> dict:
+    """One page of ``messages`` from the cursor on, with Slack's paging fields.
+
+    ``skip`` is how many leading items the cursor's offset does not count (the parent).
+    """
+    limit = min(int(args.get("limit") or default_limit), max_limit)
+    start = 0
+    if args.get("cursor"):
+        try:
+            start = int(base64.b64decode(args["cursor"]).decode().removeprefix("offset:"))
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        start -= skip
+    page = messages[start:start + limit]
+    more = start + limit < len(messages)
+    cursor = base64.b64encode(f"offset:{start + limit + skip}".encode()).decode() if more else ""
+    return {"ok": True, "messages": page, "has_more": more,
+            "response_metadata": {"next_cursor": cursor}}

@@ -16,9 +16,9 @@ from bot.coaching.coach import Coach
 from bot.coaching.guidelines import load_guidelines
 from bot.coaching.llm import LLMReviewer, ModelSettings
 from bot.coaching.prompts import load_prompts
-from bot.config import SlackSettings
-from bot.slack.app import build_app
-from bot.slack.server import WebApp, make_server
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.slack.server import WebApp, make_server, run_until
 from bot.slack.services import Services
 from bot.storage import Storage
 from tests.fakes.http import Request, Response
@@ -110,18 +110,46 @@ def model():
 def storage(tmp_path):
     store = Storage(f"sqlite:///{tmp_path / 'app.db'}")
     store.upgrade()
-    return store
+    yield store
+    store.close()
+
+
+def test_settings(**values) -> Settings:
+    """Settings from ``values`` only: no .env file; the defaults for everything else."""
+    return Settings(_env_file=None, **values)
+
+
+class AppServer:
+    """The Runtime behind a waitress server on a free port; ``close()`` stops both."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.web = WebApp(runtime.app, runtime.settings.signing_secret,
+                          runtime.services.ack_first)
+        self.server = make_server(self.web, "127.0.0.1", 0, threads=8)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=run_until, args=(self.server, self._stopped),
+                                        name="test-server")
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.effective_port}"
+
+    def close(self) -> None:
+        self.web.drain_requests(timeout=5)
+        self.runtime.stop(drain_seconds=10)
+        self._stopped.set()
+        self._thread.join(10)
 
 
 def start_app(slack: FakeSlack, model: FakeOpenAI, storage: Storage, **settings):
     options = {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": slack.api_url,
                "workers": 16, **settings}
-    services = Services(coach=llm_coach(model), storage=storage, settings=SlackSettings(**options))
-    web = WebApp(build_app(services), SECRET, services.ack_first)
-    server = make_server(web, "127.0.0.1", 0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    app = RunningApp(f"http://127.0.0.1:{server.effective_port}", services, slack, model)
+    runtime = Runtime(test_settings(**options), coach=llm_coach(model), storage=storage,
+                      run_ticker=False).start()
+    server = AppServer(runtime)
+    app = RunningApp(server.url, runtime.services, slack, model)
     return app, server
 
 

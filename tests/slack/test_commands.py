@@ -33,7 +33,7 @@ def test_a_draft_is_acked_at_once_and_reviewed_privately(app, slack):
 def test_the_review_is_recorded_without_the_draft(app, slack):
     app.command(BAD_DRAFT, user="UANNA")
     slack.wait_for("response_url")
-    [stored] = app.services.storage.recent_reviews("T1", "UANNA")
+    [stored] = app.services.storage.reviews.recent("T1", "UANNA")
     assert stored.verdict == "needs_work"
     assert stored.guidelines == ["dont-argue"]
     assert stored.entry_point == "command"
@@ -82,6 +82,6 @@ def test_a_model_that_times_out_falls_back_to_the_offline_review(app, slack, mod
 def test_watch_and_unwatch_toggle_the_channel(app):
     reply = app.command("watch", channel="CDRAFTS")
     assert "watching" in reply.json["text"]
-    assert app.services.storage.is_watched("T1", "CDRAFTS")
+    assert app.services.storage.channels.is_watched("T1", "CDRAFTS")
     app.command("unwatch", channel="CDRAFTS")
-    assert not app.services.storage.is_watched("T1", "CDRAFTS")
+    assert not app.services.storage.channels.is_watched("T1", "CDRAFTS")

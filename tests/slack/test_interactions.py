@@ -39,7 +39,7 @@ def test_feedback_votes_are_stored_and_can_change(app, slack):
     slack.wait_for("response_url", count=2)
     assert click(app, review_id, "feedback_helpful").status == 200
     slack.wait_for("response_url", count=3)
-    rates = app.services.storage.helpful_rate_by_engine("T1")
+    rates = app.services.storage.reviews.helpful_rate_by_engine("T1")
     assert rates["llm"] == (1.0, 1)
 
 
@@ -56,3 +56,25 @@ def test_app_home_shows_guidelines_and_the_users_recent_checks(app, slack):
     assert "needs work" in text
     for guideline in app.services.coach.guidelines.guidelines:
         assert json.dumps(guideline.title["en"], ensure_ascii=False)[1:-1] in text
+
+
+def published_text(slack) -> str:
+    [publish] = slack.wait_for("views.publish")
+    view = publish.args["view"]
+    return json.dumps(json.loads(view) if isinstance(view, str) else view, ensure_ascii=False)
+
+
+def test_app_home_warns_admins_of_a_retiring_model_and_no_one_else(app, slack):
+    from datetime import date
+
+    from bot.coaching.lifecycle import ModelStatus
+
+    app.services.coach.model_status = ModelStatus(
+        "gpt-4o-mini", "retiring", date(2027, 1, 14), "gpt-6-luna")
+    slack.users["UADMIN"] = {"is_admin": True}
+    app.event({"type": "app_home_opened", "user": "UAGENT", "tab": "home"})
+    assert "2027-01-14" not in published_text(slack)
+    slack.calls.clear()
+    app.event({"type": "app_home_opened", "user": "UADMIN", "tab": "home"})
+    text = published_text(slack)
+    assert "For workspace admins" in text and "2027-01-14" in text and "gpt-6-luna" in text

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
+
+from tests.slack.conftest import start_app
 
 BAD_DRAFT = "As I already explained, the refund for order #48213 takes 5 days."
 GOOD_DRAFT = "Thank you for waiting! The refund for order #48213 was sent today."
@@ -17,7 +20,7 @@ def message(text: str, channel: str = "CDRAFTS", ts: str = "1700000001.000100", 
 
 @pytest.fixture
 def watched(app):
-    app.services.storage.watch_channel("T1", "CDRAFTS")
+    app.services.storage.channels.watch("T1", "CDRAFTS")
     return app
 
 
@@ -72,3 +75,66 @@ def test_a_retried_delivery_is_handled_once(watched, slack):
 def test_events_nobody_listens_for_get_200_not_404(app):
     reply = app.event({"type": "member_joined_channel", "user": "U2", "channel": "C1"})
     assert reply.status == 200
+
+
+@pytest.fixture
+def watched_replies(app):
+    app.services.storage.channels.watch("T1", "CDRAFTS", "replies")
+    return app
+
+
+def test_in_replies_mode_an_agents_reply_is_reviewed_with_the_parent_as_context(
+    watched_replies, slack
+):
+    parent = slack.add_message("CDRAFTS", "Why was I charged twice?", user="UCUSTOMER",
+                               ts="1700000001.000100")
+    reply = slack.add_message("CDRAFTS", BAD_DRAFT, thread_ts=parent, ts="1700000001.000200")
+    watched_replies.event(message(BAD_DRAFT, ts=reply, thread_ts=parent))
+    [post] = slack.wait_for("chat.postMessage")
+    assert post.args["thread_ts"] == parent
+    [reacted] = slack.wait_for("reactions.add")
+    assert reacted.args["timestamp"] == reply  # the reply gets the eyes, not the parent
+    sent = json.loads(watched_replies.model.requests[0].json["messages"][1]["content"]
+                      .split("\n", 2)[2])
+    assert sent == {"customer_message": "Why was I charged twice?", "draft": BAD_DRAFT}
+
+
+def test_in_replies_mode_the_parents_author_and_bots_are_never_reviewed(
+    watched_replies, slack
+):
+    parent = slack.add_message("CDRAFTS", "Why was I charged twice?", user="UCUSTOMER",
+                               ts="1700000001.000100")
+    watched_replies.event(message("As I already explained twice!", user="UCUSTOMER",
+                                  ts="1700000001.000200", thread_ts=parent))
+    watched_replies.event(message(BAD_DRAFT, bot_id="BHELPDESK", ts="1700000001.000300",
+                                  thread_ts=parent))
+    time.sleep(0.5)
+    assert not watched_replies.model.requests
+    assert not slack.calls_to("chat.postMessage")
+
+
+def test_in_top_mode_replies_are_not_reviewed(watched, slack):
+    parent = slack.add_message("CDRAFTS", "Why was I charged twice?", user="UCUSTOMER")
+    watched.event(message(BAD_DRAFT, ts="1700000001.000200", thread_ts=parent))
+    time.sleep(0.5)
+    assert not watched.model.requests
+
+
+def test_channels_from_the_setting_take_their_mode(slack, model, storage):
+    running, server = start_app(slack, model, storage,
+                                watch_channels_text="CTOP,CREPLIES:replies")
+    try:
+        parent = slack.add_message("CREPLIES", "Where is my parcel?", user="UCUSTOMER",
+                                   ts="1700000002.000100")
+        running.event(message(BAD_DRAFT, channel="CTOP", ts="1700000002.000050"))
+        running.event(message(BAD_DRAFT, channel="CREPLIES", ts="1700000002.000200",
+                              thread_ts=parent))
+        running.event(message(BAD_DRAFT, channel="CTOP", ts="1700000002.000300",
+                              thread_ts="1700000002.000050"))
+        posts = slack.wait_for("chat.postMessage", count=2)
+        time.sleep(0.5)
+        assert sorted(p.args["channel"] for p in slack.calls_to("chat.postMessage")) == [
+            "CREPLIES", "CTOP"]
+        assert {p.args["thread_ts"] for p in posts} == {"1700000002.000050", parent}
+    finally:
+        server.close()

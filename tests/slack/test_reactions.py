@@ -57,3 +57,16 @@ def test_a_slack_rate_limit_is_waited_out(app, slack):
     posts = slack.wait_for("chat.postMessage", count=2, timeout=15)
     assert posts[1].at - posts[0].at >= 0.9
     slack.wait_for("chat.update")
+
+
+def test_a_reply_deep_in_a_long_thread_is_found_and_reviewed(app, slack):
+    parent = slack.add_message("C1", "Why was I charged twice?", user="UCUSTOMER")
+    for n in range(30):
+        slack.add_message("C1", f"Checking with billing, step {n}.", thread_ts=parent)
+    reply_ts = slack.add_message("C1", BAD_DRAFT, thread_ts=parent)
+    for n in range(5):
+        slack.add_message("C1", f"Later note {n}.", thread_ts=parent)
+    app.event(reaction("C1", reply_ts))
+    [update] = slack.wait_for("chat.update")
+    assert "#48213" in json.dumps(update.args["blocks"], ensure_ascii=False)
+    assert not slack.calls_to("chat.postEphemeral")  # nobody is told it was deleted

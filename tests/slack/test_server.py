@@ -104,3 +104,22 @@ def test_a_broken_guidelines_file_stops_start_up_with_one_line(tmp_path):
     assert result.returncode == 2
     assert str(broken) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_start_up_logs_a_retiring_model_once_and_a_gone_model_as_an_error(caplog):
+    import logging
+    from datetime import date, timedelta
+
+    from bot.slack.server import report_model_status
+    from tests.coaching.test_llm import make_coach
+    from tests.fakes.openai_api import FakeOpenAI
+
+    shutdown = (date.today() + timedelta(days=30)).isoformat()
+    models = {"gpt-4o-mini": {"shutdown_date": shutdown}}
+    with FakeOpenAI(models=models) as fake, caplog.at_level(logging.INFO, logger="bot"):
+        report_model_status(make_coach(fake, model="gpt-4o-mini"))
+        report_model_status(make_coach(fake, model="gpt-4-retired"))
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert shutdown in warning.getMessage()
+    assert "gpt-4-retired" in error.getMessage() and "does not exist" in error.getMessage()

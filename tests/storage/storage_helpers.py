@@ -86,21 +86,29 @@ def _run_worker(worker: Callable[..., Any], barrier: Any, results: Any, *args: A
         results.put(("error", traceback.format_exc()))
 
 
-def claim_worker(barrier: Any, url: str, rounds: int) -> list[tuple[bool, bool]]:
-    """Race the others for the same delivery, then for the same channel's tip, each round.
+def claim_worker(barrier: Any, url: str, rounds: int) -> list[tuple[bool, bool, bool]]:
+    """Race the others for the same delivery, then for the same channel's tip, then (after
+    the tip's winner marks it failed) for the retry of that tip, each round.
 
-    Returns (won the delivery, won the tip) per round.
+    Returns (won the delivery, won the tip, won the retry) per round.
     """
     storage = Storage(url)
     storage.check()  # connect before the race, so that the race is between the INSERTs
     wins = []
     for round_ in range(rounds):
         barrier.wait(PROCESS_TIMEOUT_S)
-        delivery = storage.claim_delivery(f"Ev{round_}")
+        delivery = storage.deliveries.claim(f"Ev{round_}")
         barrier.wait(PROCESS_TIMEOUT_S)
         tip_day = date(2025, 3, 3) + timedelta(days=round_)
-        tip = storage.claim_tip("T1", "C1", tip_day, f"tip-from-{os.getpid()}")
-        wins.append((delivery, tip))
+        tip = storage.tips.claim("T1", "C1", tip_day, f"tip-from-{os.getpid()}")
+        barrier.wait(PROCESS_TIMEOUT_S)
+        if tip:
+            storage.tips.mark_failed("T1", "C1", tip_day, "ratelimited")
+        barrier.wait(PROCESS_TIMEOUT_S)
+        retry = storage.tips.claim("T1", "C1", tip_day, f"tip-from-{os.getpid()}")
+        if retry:
+            storage.tips.mark_posted("T1", "C1", tip_day)
+        wins.append((delivery, tip, retry))
     storage.close()
     return wins
 

@@ -14,54 +14,54 @@ PARIS = TipSubscription("T1", "C1", "09:30", "Europe/Paris", WEEKDAYS, "fr")
 
 
 def test_watching_a_channel(storage: Storage) -> None:
-    storage.watch_channel("T1", "C2")
-    storage.watch_channel("T1", "C1")
-    storage.watch_channel("T1", "C1")  # twice is fine
-    storage.watch_channel("T2", "C3")
+    storage.channels.watch("T1", "C2")
+    storage.channels.watch("T1", "C1")
+    storage.channels.watch("T1", "C1")  # twice is fine
+    storage.channels.watch("T2", "C3")
 
-    assert storage.is_watched("T1", "C1")
-    assert not storage.is_watched("T2", "C1")
-    assert storage.watched_channels("T1") == ["C1", "C2"]
+    assert storage.channels.is_watched("T1", "C1")
+    assert not storage.channels.is_watched("T2", "C1")
+    assert storage.channels.watched("T1") == ["C1", "C2"]
 
-    storage.unwatch_channel("T1", "C1")
-    storage.unwatch_channel("T1", "C9")  # never watched: nothing happens
+    storage.channels.unwatch("T1", "C1")
+    storage.channels.unwatch("T1", "C9")  # never watched: nothing happens
 
-    assert not storage.is_watched("T1", "C1")
-    assert storage.watched_channels("T1") == ["C2"]
+    assert not storage.channels.is_watched("T1", "C1")
+    assert storage.channels.watched("T1") == ["C2"]
 
 
 def test_a_tip_subscription_reads_back_as_it_was_given(storage: Storage) -> None:
-    storage.subscribe_tips(PARIS)
+    storage.tips.subscribe(PARIS)
 
-    assert storage.tip_subscription("T1", "C1") == PARIS
-    assert storage.tip_subscription("T1", "C2") is None
+    assert storage.tips.subscription("T1", "C1") == PARIS
+    assert storage.tips.subscription("T1", "C2") is None
 
 
 def test_subscribing_again_replaces_the_schedule_and_clears_the_last_error(
     storage: Storage,
 ) -> None:
-    storage.subscribe_tips(PARIS)
-    storage.claim_tip("T1", "C1", date(2025, 6, 16), "tip-a")
-    storage.mark_tip_failed("T1", "C1", date(2025, 6, 16), "channel_not_found", now=NOW)
-    assert storage.tip_subscription("T1", "C1").last_error == "channel_not_found"
+    storage.tips.subscribe(PARIS)
+    storage.tips.claim("T1", "C1", date(2025, 6, 16), "tip-a")
+    storage.tips.pause("T1", "C1", date(2025, 6, 16), "channel_not_found", now=NOW)
+    assert storage.tips.subscription("T1", "C1").last_error == "channel_not_found"
 
     new_york = TipSubscription("T1", "C1", "08:00", "America/New_York", ("mon", "thu"), "en")
-    storage.subscribe_tips(new_york)
+    storage.tips.subscribe(new_york)
 
-    assert storage.tip_subscription("T1", "C1") == new_york
-    assert storage.tip_subscriptions() == [new_york]
+    assert storage.tips.subscription("T1", "C1") == new_york
+    assert storage.tips.subscriptions() == [new_york]
 
 
 def test_all_subscriptions_across_workspaces_and_unsubscribing(storage: Storage) -> None:
     tokyo = TipSubscription("T2", "C7", "18:05", "Asia/Tokyo", ("sat", "sun"), "ja")
-    storage.subscribe_tips(tokyo)
-    storage.subscribe_tips(PARIS)
+    storage.tips.subscribe(tokyo)
+    storage.tips.subscribe(PARIS)
 
-    assert storage.tip_subscriptions() == [PARIS, tokyo]
+    assert storage.tips.subscriptions() == [PARIS, tokyo]
 
-    assert storage.unsubscribe_tips("T1", "C1") is True
-    assert storage.unsubscribe_tips("T1", "C1") is False
-    assert storage.tip_subscriptions() == [tokyo]
+    assert storage.tips.unsubscribe("T1", "C1") is True
+    assert storage.tips.unsubscribe("T1", "C1") is False
+    assert storage.tips.subscriptions() == [tokyo]
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from bot.settings import Settings
 from bot.storage import Storage, StorageError
+from tests.storage.storage_helpers import PG_SKIP_REASON
 
 
 def test_the_default_database_is_a_sqlite_file_in_the_working_directory(
@@ -24,22 +27,31 @@ def test_the_default_database_is_a_sqlite_file_in_the_working_directory(
     storage.close()
 
 
-def test_database_url_and_retention_days_come_from_the_environment(
+def test_database_url_and_retention_days_come_from_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/from_env.db")
     monkeypatch.setenv("RETENTION_DAYS", "30")
+    settings = Settings.load(env_file=None)
 
-    storage = Storage.from_env()
+    storage = Storage(settings.database_url, retention_days=settings.retention_days)
 
     assert storage.url == f"sqlite:///{tmp_path}/from_env.db"
     assert storage.retention_days == 30
 
 
-def test_retention_days_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RETENTION_DAYS", "ninety")
-    with pytest.raises(StorageError, match="RETENTION_DAYS"):
-        Storage.from_env()
+@pytest.mark.parametrize("scheme", ["postgres://", "postgresql://"])
+def test_the_url_a_hosting_platform_sets_means_postgresql_with_psycopg(scheme: str) -> None:
+    storage = Storage(f"{scheme}tone:s3cret@db.internal:5432/tone_coach")
+    assert storage.url == "postgresql+psycopg://tone:***@db.internal:5432/tone_coach"
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason=PG_SKIP_REASON)
+def test_a_postgres_url_without_a_driver_opens_the_database() -> None:
+    url = os.environ["TEST_DATABASE_URL"].replace("postgresql+psycopg://", "postgres://")
+    storage = Storage(url)
+    storage.check()
+    storage.close()
 
 
 def test_the_url_never_shows_the_password() -> None:

@@ -36,10 +36,10 @@ def days_ago(days: float) -> datetime:
 def test_recent_reviews_are_newest_first_with_their_guidelines_in_reported_order(
     storage: Storage,
 ) -> None:
-    older = storage.record_review(review(["b", "a"]), now=days_ago(2))
-    newer = storage.record_review(review([], verdict="ok", engine="offline", model=None), now=NOW)
+    older = storage.reviews.record(review(["b", "a"]), now=days_ago(2))
+    newer = storage.reviews.record(review([], verdict="ok", engine="offline", model=None), now=NOW)
 
-    reviews = storage.recent_reviews("T1", "U1")
+    reviews = storage.reviews.recent("T1", "U1")
 
     assert [r.id for r in reviews] == [newer, older]
     assert (reviews[0].verdict, reviews[0].engine, reviews[0].guidelines) == ("ok", "offline", [])
@@ -52,120 +52,121 @@ def test_recent_reviews_are_newest_first_with_their_guidelines_in_reported_order
 def test_recent_reviews_are_the_users_own_in_that_workspace_up_to_the_limit(
     storage: Storage,
 ) -> None:
-    mine = [storage.record_review(review(["a"]), now=days_ago(day)) for day in range(4)]
-    storage.record_review(review(["a"], user_id="U2"), now=NOW)
-    storage.record_review(review(["a"], team_id="T2"), now=NOW)
+    mine = [storage.reviews.record(review(["a"]), now=days_ago(day)) for day in range(4)]
+    storage.reviews.record(review(["a"], user_id="U2"), now=NOW)
+    storage.reviews.record(review(["a"], team_id="T2"), now=NOW)
 
-    assert [r.id for r in storage.recent_reviews("T1", "U1", limit=3)] == mine[:3]
-    assert storage.recent_reviews("T1", "U9") == []
+    assert [r.id for r in storage.reviews.recent("T1", "U1", limit=3)] == mine[:3]
+    assert storage.reviews.recent("T1", "U9") == []
 
 
 def test_a_guideline_reported_twice_in_one_review_counts_once(storage: Storage) -> None:
-    review_id = storage.record_review(review(["a", "b", "a"]), now=NOW)
+    review_id = storage.reviews.record(review(["a", "b", "a"]), now=NOW)
 
-    assert storage.recent_reviews("T1", "U1")[0].guidelines == ["a", "b"]
-    assert storage.user_top_findings("T1", "U1", now=NOW) == [("a", 1), ("b", 1)]
+    assert storage.reviews.recent("T1", "U1")[0].guidelines == ["a", "b"]
+    assert storage.reviews.user_top_findings("T1", "U1", now=NOW) == [("a", 1), ("b", 1)]
     assert review_id > 0
 
 
 def test_user_top_findings_counts_the_last_n_days_most_frequent_first(storage: Storage) -> None:
-    storage.record_review(review(["tone", "blame"]), now=days_ago(1))
-    storage.record_review(review(["tone", "jargon"]), now=days_ago(10))
-    storage.record_review(review(["tone", "jargon", "blame"]), now=days_ago(29))
-    storage.record_review(review(["sorry"]), now=days_ago(31))  # outside the window
-    storage.record_review(review(["sorry"], user_id="U2"), now=NOW)  # someone else
+    storage.reviews.record(review(["tone", "blame"]), now=days_ago(1))
+    storage.reviews.record(review(["tone", "jargon"]), now=days_ago(10))
+    storage.reviews.record(review(["tone", "jargon", "blame"]), now=days_ago(29))
+    storage.reviews.record(review(["sorry"]), now=days_ago(31))  # outside the window
+    storage.reviews.record(review(["sorry"], user_id="U2"), now=NOW)  # someone else
 
-    assert storage.user_top_findings("T1", "U1", now=NOW) == [
+    assert storage.reviews.user_top_findings("T1", "U1", now=NOW) == [
         ("tone", 3),
         ("blame", 2),  # ties are ordered by guideline id
         ("jargon", 2),
     ]
-    assert storage.user_top_findings("T1", "U1", days=7, now=NOW) == [("blame", 1), ("tone", 1)]
-    assert storage.user_top_findings("T1", "U1", limit=1, now=NOW) == [("tone", 3)]
+    week = storage.reviews.user_top_findings("T1", "U1", days=7, now=NOW)
+    assert week == [("blame", 1), ("tone", 1)]
+    assert storage.reviews.user_top_findings("T1", "U1", limit=1, now=NOW) == [("tone", 3)]
 
 
 def test_team_top_guidelines_over_7_14_and_30_days(storage: Storage) -> None:
-    storage.record_review(review(["tone"]), now=days_ago(1))
-    storage.record_review(review(["tone", "blame"], user_id="U2"), now=days_ago(6))
-    storage.record_review(review(["blame"], user_id="U3"), now=days_ago(10))
-    storage.record_review(review(["blame", "jargon"]), now=days_ago(13))
-    storage.record_review(review(["jargon"]), now=days_ago(20))
-    storage.record_review(review(["jargon"]), now=days_ago(25))
-    storage.record_review(review(["tone"], team_id="T2"), now=NOW)  # another workspace
+    storage.reviews.record(review(["tone"]), now=days_ago(1))
+    storage.reviews.record(review(["tone", "blame"], user_id="U2"), now=days_ago(6))
+    storage.reviews.record(review(["blame"], user_id="U3"), now=days_ago(10))
+    storage.reviews.record(review(["blame", "jargon"]), now=days_ago(13))
+    storage.reviews.record(review(["jargon"]), now=days_ago(20))
+    storage.reviews.record(review(["jargon"]), now=days_ago(25))
+    storage.reviews.record(review(["tone"], team_id="T2"), now=NOW)  # another workspace
 
-    assert storage.team_top_guidelines("T1", days=7, now=NOW) == [("tone", 2), ("blame", 1)]
-    assert storage.team_top_guidelines("T1", days=14, now=NOW) == [
+    assert storage.reviews.team_top_guidelines("T1", days=7, now=NOW) == [("tone", 2), ("blame", 1)]
+    assert storage.reviews.team_top_guidelines("T1", days=14, now=NOW) == [
         ("blame", 3),
         ("tone", 2),
         ("jargon", 1),
     ]
-    assert storage.team_top_guidelines("T1", days=30, now=NOW) == [
+    assert storage.reviews.team_top_guidelines("T1", days=30, now=NOW) == [
         ("blame", 3),
         ("jargon", 3),
         ("tone", 2),
     ]
-    assert storage.team_top_guidelines("T1", days=30, limit=1, now=NOW) == [("blame", 3)]
+    assert storage.reviews.team_top_guidelines("T1", days=30, limit=1, now=NOW) == [("blame", 3)]
 
 
 def test_helpful_rate_is_per_engine_and_optionally_per_workspace(storage: Storage) -> None:
-    llm = storage.record_review(review(["a"]), now=NOW)
-    offline = storage.record_review(review(["a"], engine="offline", model=None), now=NOW)
-    elsewhere = storage.record_review(review(["a"], team_id="T2"), now=NOW)
-    storage.record_feedback(llm, "U1", True)
-    storage.record_feedback(llm, "U2", True)
-    storage.record_feedback(llm, "U3", False)
-    storage.record_feedback(offline, "U1", False)
-    storage.record_feedback(elsewhere, "U1", False)
+    llm = storage.reviews.record(review(["a"]), now=NOW)
+    offline = storage.reviews.record(review(["a"], engine="offline", model=None), now=NOW)
+    elsewhere = storage.reviews.record(review(["a"], team_id="T2"), now=NOW)
+    storage.reviews.record_feedback(llm, "U1", True)
+    storage.reviews.record_feedback(llm, "U2", True)
+    storage.reviews.record_feedback(llm, "U3", False)
+    storage.reviews.record_feedback(offline, "U1", False)
+    storage.reviews.record_feedback(elsewhere, "U1", False)
 
-    assert storage.helpful_rate_by_engine("T1") == {
+    assert storage.reviews.helpful_rate_by_engine("T1") == {
         "llm": pytest.approx((2 / 3, 3)),
         "offline": (0.0, 1),
     }
-    assert storage.helpful_rate_by_engine() == {
+    assert storage.reviews.helpful_rate_by_engine() == {
         "llm": pytest.approx((2 / 4, 4)),
         "offline": (0.0, 1),
     }
-    assert storage.helpful_rate_by_engine("T9") == {}
+    assert storage.reviews.helpful_rate_by_engine("T9") == {}
 
 
 def test_a_user_has_one_vote_per_review_and_can_change_it(storage: Storage) -> None:
-    review_id = storage.record_review(review(["a"]), now=NOW)
+    review_id = storage.reviews.record(review(["a"]), now=NOW)
 
-    assert storage.record_feedback(review_id, "U1", True)
-    assert storage.helpful_rate_by_engine() == {"llm": (1.0, 1)}
+    assert storage.reviews.record_feedback(review_id, "U1", True)
+    assert storage.reviews.helpful_rate_by_engine() == {"llm": (1.0, 1)}
 
-    assert storage.record_feedback(review_id, "U1", False)
-    assert storage.helpful_rate_by_engine() == {"llm": (0.0, 1)}
+    assert storage.reviews.record_feedback(review_id, "U1", False)
+    assert storage.reviews.helpful_rate_by_engine() == {"llm": (0.0, 1)}
 
 
 def test_feedback_on_a_review_that_no_longer_exists_is_refused(storage: Storage) -> None:
-    assert storage.record_feedback(424242, "U1", True) is False
-    assert storage.helpful_rate_by_engine() == {}
+    assert storage.reviews.record_feedback(424242, "U1", True) is False
+    assert storage.reviews.helpful_rate_by_engine() == {}
 
 
 def test_purge_deletes_reviews_past_retention_with_their_findings_and_votes(
     storage: Storage,
 ) -> None:
-    old = storage.record_review(review(["old"]), now=days_ago(91))
-    recent = storage.record_review(review(["recent"]), now=days_ago(89))
-    storage.record_feedback(old, "U2", True)
-    storage.record_feedback(recent, "U2", False)
+    old = storage.reviews.record(review(["old"]), now=days_ago(91))
+    recent = storage.reviews.record(review(["recent"]), now=days_ago(89))
+    storage.reviews.record_feedback(old, "U2", True)
+    storage.reviews.record_feedback(recent, "U2", False)
 
     assert storage.purge(now=NOW)["reviews"] == 1
 
-    assert [r.id for r in storage.recent_reviews("T1", "U1")] == [recent]
-    assert storage.user_top_findings("T1", "U1", days=365, now=NOW) == [("recent", 1)]
-    assert storage.helpful_rate_by_engine() == {"llm": (0.0, 1)}
+    assert [r.id for r in storage.reviews.recent("T1", "U1")] == [recent]
+    assert storage.reviews.user_top_findings("T1", "U1", days=365, now=NOW) == [("recent", 1)]
+    assert storage.reviews.helpful_rate_by_engine() == {"llm": (0.0, 1)}
 
 
 def test_retention_period_is_configurable(database_url: str) -> None:
     storage = Storage(database_url, retention_days=7)
     storage.upgrade()
-    storage.record_review(review(["a"]), now=days_ago(8))
-    storage.record_review(review(["a"]), now=days_ago(6))
+    storage.reviews.record(review(["a"]), now=days_ago(8))
+    storage.reviews.record(review(["a"]), now=days_ago(6))
 
     assert storage.purge(now=NOW)["reviews"] == 1
-    assert len(storage.recent_reviews("T1", "U1")) == 1
+    assert len(storage.reviews.recent("T1", "U1")) == 1
     storage.close()
 
 
@@ -176,3 +177,15 @@ def test_retention_period_is_configurable(database_url: str) -> None:
 def test_a_review_record_with_an_unknown_value_is_rejected(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=field):
         replace(REVIEW, **{field: value})
+
+
+def test_token_details_are_kept_for_costs(storage: Storage) -> None:
+    from sqlalchemy import select
+
+    from bot.storage.schema import Review
+
+    review_id = storage.record_review(review([], cached_tokens=800, reasoning_tokens=90))
+    with storage.engine.connect() as connection:
+        row = connection.execute(select(Review).where(Review.id == review_id)).one()
+    assert (row.prompt_tokens, row.cached_tokens) == (900, 800)
+    assert (row.completion_tokens, row.reasoning_tokens) == (120, 90)

@@ -39,7 +39,7 @@ def test_the_migration_creates_slack_sdks_tables_as_slack_sdk_defines_them(
 
 
 def test_an_installation_is_saved_and_found(storage: Storage) -> None:
-    store = storage.installation_store(client_id="111.222")
+    store = storage.slack_oauth.installation_store(client_id="111.222")
     store.save(
         Installation(
             app_id="A1",
@@ -57,7 +57,8 @@ def test_an_installation_is_saved_and_found(storage: Storage) -> None:
     bot = store.find_bot(enterprise_id=None, team_id="T1")
     assert bot is not None and bot.bot_user_id == "UB1"
     assert (
-        storage.installation_store(client_id="other").find_bot(enterprise_id=None, team_id="T1")
+        storage.slack_oauth.installation_store(client_id="other")
+        .find_bot(enterprise_id=None, team_id="T1")
         is None
     )
 
@@ -65,9 +66,9 @@ def test_an_installation_is_saved_and_found(storage: Storage) -> None:
 def test_an_oauth_state_is_consumed_once_and_expired_states_are_purged(
     storage: Storage,
 ) -> None:
-    states = storage.oauth_state_store()
+    states = storage.slack_oauth.state_store()
     state = states.issue()
-    storage.oauth_state_store(expiration_seconds=-60).issue()  # already expired
+    storage.slack_oauth.state_store(expiration_seconds=-60).issue()  # already expired
 
     assert storage.purge()["oauth_states"] == 1
 

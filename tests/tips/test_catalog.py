@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from bot.coaching.guidelines import LANGUAGES
+from bot.settings import Settings
 from bot.tips.catalog import DEFAULT_TIPS, TipsError, load_tips
 
 
@@ -102,4 +103,5 @@ def test_TONE_COACH_TIPS_points_at_another_file(tmp_path, guidelines, monkeypatc
     data = bundled()
     data["tips"] = data["tips"][:7]
     monkeypatch.setenv("TONE_COACH_TIPS", str(write(tmp_path, data)))
-    assert len(load_tips(guidelines=guidelines).tips) == 7
+    settings = Settings.load(env_file=None)
+    assert len(load_tips(settings.tips_file, guidelines=guidelines).tips) == 7

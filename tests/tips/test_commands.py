@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.tips.commands import handle_tips_command
+from bot.slack.tips_command import handle_tips_command
 from tests.tips.tips_helpers import TEAM
 
 COMMAND = {"team_id": TEAM, "channel_id": "C1", "user_id": "UAGENT"}
@@ -16,7 +16,7 @@ MONDAY_MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=ZoneInfo("Europe/Tallinn"))
 
 
 def tips(services, rest: str = "", now: datetime = MONDAY_MORNING) -> str:
-    reply = handle_tips_command(services, COMMAND, rest, now=now)
+    reply = handle_tips_command(services.storage, COMMAND, rest, now=now)
     assert reply["blocks"], "every answer is a Block Kit message"
     return reply["text"]
 
@@ -26,14 +26,14 @@ def test_subscribing_confirms_the_schedule_and_the_next_tip(services):
     assert "<#C1>" in text
     assert "09:30 Europe/Tallinn" in text and "mon-fri" in text and "Russian" in text
     assert "Next tip: today at 09:30 (Europe/Tallinn)" in text
-    sub = services.storage.tip_subscription(TEAM, "C1")
+    sub = services.storage.tips.subscription(TEAM, "C1")
     assert (sub.time, sub.timezone, sub.weekdays, sub.language) == (
         "09:30", "Europe/Tallinn", ("mon", "tue", "wed", "thu", "fri"), "ru")
 
 
 def test_weekdays_and_language_default_to_monday_to_friday_in_english(services):
     tips(services, "9:30 Europe/Tallinn")
-    sub = services.storage.tip_subscription(TEAM, "C1")
+    sub = services.storage.tips.subscription(TEAM, "C1")
     assert (sub.time, sub.weekdays, sub.language) == (
         "09:30", ("mon", "tue", "wed", "thu", "fri"), "en")
 
@@ -62,14 +62,14 @@ def test_the_status_of_a_channel_without_tips_shows_how_to_subscribe(services):
 def test_tips_off_unsubscribes_and_says_how_to_start_again(services):
     tips(services, "09:30 Europe/Tallinn")
     assert "off" in tips(services, "off")
-    assert services.storage.tip_subscription(TEAM, "C1") is None
+    assert services.storage.tips.subscription(TEAM, "C1") is None
     assert "nothing to stop" in tips(services, "OFF")
 
 
 def test_subscribing_again_replaces_the_schedule(services):
     tips(services, "09:30 Europe/Tallinn")
     tips(services, "17:00 Europe/Warsaw daily uk")
-    [sub] = services.storage.tip_subscriptions()
+    [sub] = services.storage.tips.subscriptions()
     assert (sub.time, sub.timezone, len(sub.weekdays), sub.language) == (
         "17:00", "Europe/Warsaw", 7, "uk")
 
@@ -99,7 +99,7 @@ def test_every_bad_input_says_what_is_wrong_with_an_example_and_changes_nothing(
     text = tips(services, rest)
     assert problem in text
     assert "For example: `/tone-check tips 09:30 Europe/Tallinn mon-fri en`" in text
-    assert services.storage.tip_subscriptions() == []
+    assert services.storage.tips.subscriptions() == []
 
 
 def test_echoed_input_cannot_ping_or_link(services):

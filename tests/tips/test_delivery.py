@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.slack.tip_delivery import MAX_ATTEMPTS, Deliverer, deliver_due_tips
+from bot.slack.tips_command import handle_tips_command
 from bot.storage import ReviewRecord, TipSubscription
-from bot.tips.commands import handle_tips_command
-from bot.tips.deliver import Deliverer, deliver_due_tips, slack_clients
 from tests.storage.storage_helpers import run_in_processes
 from tests.tips.tips_helpers import TEAM, instance_worker
 
@@ -29,7 +29,7 @@ def tallinn(*parts: int) -> datetime:
 
 def subscribe(services, channel: str = "C1", time: str = "09:30", zone: str = "Europe/Tallinn",
               days=WORKDAYS, language: str = "en") -> None:
-    services.storage.subscribe_tips(TipSubscription(TEAM, channel, time, zone, days, language))
+    services.storage.tips.subscribe(TipSubscription(TEAM, channel, time, zone, days, language))
 
 
 def deliver(services, client, catalog, at: datetime) -> list:
@@ -127,7 +127,7 @@ def test_a_channel_goes_through_every_tip_before_any_repeats(services, client, c
     first_day = tallinn(2026, 3, 2, 10, 0)
     for day in range(size + 2):
         deliver(services, client, catalog, first_day + timedelta(days=day))
-    history = services.storage.tip_history(TEAM, "C1")
+    history = services.storage.tips.history(TEAM, "C1")
     assert len(history) == size + 2
     assert sorted(history[:size]) == sorted(catalog.ids)
     assert len(set(history[size:])) == 2 and history[size] != history[size - 1]
@@ -138,7 +138,7 @@ def test_a_channel_goes_through_every_tip_before_any_repeats(services, client, c
 
 def record_findings(storage, guideline: str, count: int, at: datetime) -> None:
     for _ in range(count):
-        storage.record_review(
+        storage.reviews.record(
             ReviewRecord(TEAM, "C9", "UAGENT", "command", "needs_work", [guideline], "offline",
                          None, 10, 0, 0),
             now=at,
@@ -174,47 +174,65 @@ def test_a_channel_the_bot_cannot_post_in_is_paused_reported_and_not_retried(
     slack.fail("chat.postMessage", error)
     [result] = deliver(services, client, catalog, tallinn(2026, 3, 2, 9, 30))
     assert (result.status, result.error) == ("paused", error)
-    sub = services.storage.tip_subscription(TEAM, "C1")
+    sub = services.storage.tips.subscription(TEAM, "C1")
     assert sub.last_error == error
-    status = handle_tips_command(services, {"team_id": TEAM, "channel_id": "C1"}, "",
+    status = handle_tips_command(services.storage, {"team_id": TEAM, "channel_id": "C1"}, "",
                                  now=tallinn(2026, 3, 2, 12, 0))["text"]
     assert "paused" in status and error in status and "Monday 2 March" in status
     assert "/tone-check tips 09:30 Europe/Tallinn mon-fri en" in status
     for day in range(1, 8):
         assert deliver(services, client, catalog, tallinn(2026, 3, 2 + day, 12, 0)) == []
     assert len(slack.calls_to("chat.postMessage")) == 1  # the failed attempt only
-    assert services.storage.tip_history(TEAM, "C1") == []  # the failed tip stays in the cycle
+    assert services.storage.tips.history(TEAM, "C1") == []  # the failed tip stays in the cycle
 
 
-def test_running_the_command_again_resumes_a_paused_channel_the_next_day(
+def test_running_the_command_again_resumes_a_paused_channel_the_same_day(
     services, client, catalog, slack
 ):
     subscribe(services)
     slack.fail("chat.postMessage", "not_in_channel")
     deliver(services, client, catalog, tallinn(2026, 3, 2, 9, 30))
-    handle_tips_command(services, {"team_id": TEAM, "channel_id": "C1"},
+    handle_tips_command(services.storage, {"team_id": TEAM, "channel_id": "C1"},
                         "09:30 Europe/Tallinn", now=tallinn(2026, 3, 2, 11, 0))
-    assert deliver(services, client, catalog, tallinn(2026, 3, 2, 11, 0)) == []  # day used up
-    [result] = deliver(services, client, catalog, tallinn(2026, 3, 3, 9, 30))
+    [result] = deliver(services, client, catalog, tallinn(2026, 3, 2, 11, 0))
     assert result.status == "posted"
+    assert deliver(services, client, catalog, tallinn(2026, 3, 2, 11, 30)) == []  # one a day
 
 
-def test_a_slack_outage_loses_the_day_but_does_not_pause_the_channel(
+def test_a_slack_outage_is_retried_the_same_day_without_pausing_the_channel(
     services, client, catalog, slack
 ):
     subscribe(services)
     slack.fail("chat.postMessage", "internal_error")
-    [result] = deliver(services, client, catalog, tallinn(2026, 3, 2, 9, 30))
+    deliverer = Deliverer(services, lambda team_id: client, catalog)
+    [result] = deliverer.deliver_due(tallinn(2026, 3, 2, 9, 30))
     assert (result.status, result.error) == ("failed", "internal_error")
-    assert services.storage.tip_subscription(TEAM, "C1").last_error is None
-    # Slack may have posted it before failing: not retried, so never twice.
-    assert deliver(services, client, catalog, tallinn(2026, 3, 2, 10, 0)) == []
-    assert deliver(services, client, catalog, tallinn(2026, 3, 3, 9, 30))[0].status == "posted"
+    assert services.storage.tips.subscription(TEAM, "C1").last_error is None
+    assert services.storage.tips.history(TEAM, "C1") == []  # a failed tip does not count
+    [retried] = deliverer.deliver_due(tallinn(2026, 3, 2, 9, 31))
+    assert retried.status == "posted"
+    assert services.storage.tips.history(TEAM, "C1") == [retried.tip_id]
+    assert deliverer.deliver_due(tallinn(2026, 3, 2, 9, 32)) == []
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+def test_a_tip_that_keeps_failing_is_given_up_for_the_day_and_tried_the_next(
+    services, client, catalog, slack
+):
+    subscribe(services)
+    deliverer = Deliverer(services, lambda team_id: client, catalog)
+    for attempt in range(MAX_ATTEMPTS):
+        slack.fail("chat.postMessage", "internal_error")
+        [result] = deliverer.deliver_due(tallinn(2026, 3, 2, 9, 30 + attempt))
+        assert result.status == "failed"
+    assert deliverer.deliver_due(tallinn(2026, 3, 2, 10, 0)) == []
+    [tuesday] = deliverer.deliver_due(tallinn(2026, 3, 3, 9, 30))
+    assert tuesday.status == "posted"
 
 
 def test_one_broken_channel_does_not_hold_up_the_others(services, client, catalog, slack):
     subscribe(services, "C1")
-    services.storage.subscribe_tips(
+    services.storage.tips.subscribe(
         TipSubscription("T2", "C2", "09:30", "Europe/Tallinn", WORKDAYS, "en"))
 
     def client_for_team(team_id: str):
@@ -245,15 +263,15 @@ def test_with_oauth_each_workspace_posts_with_its_own_install(services, catalog,
 
     oauth = type(services)(services.coach, services.storage, type(services.settings)(
         client_id="111.222", client_secret="s", api_url=slack.api_url))
-    oauth.storage.installation_store("111.222").save(Installation(
+    oauth.storage.slack_oauth.installation_store("111.222").save(Installation(
         app_id="A1", team_id=TEAM, user_id="U1", bot_token="xoxb-t1", bot_id="B1",
         bot_user_id="UBOT"))
     subscribe(oauth, "C1")
-    oauth.storage.subscribe_tips(
+    oauth.storage.tips.subscribe(
         TipSubscription("T9", "C9", "09:30", "Europe/Tallinn", WORKDAYS, "en"))
-    results = deliver_due_tips(oauth, tallinn(2026, 3, 2, 9, 30), slack_clients(oauth), catalog)
+    results = deliver_due_tips(oauth, tallinn(2026, 3, 2, 9, 30), oauth.clients.for_team, catalog)
     assert {(r.team_id, r.status) for r in results} == {(TEAM, "posted"), ("T9", "paused")}
-    assert oauth.storage.tip_subscription("T9", "C9").last_error == "not_installed"
+    assert oauth.storage.tips.subscription("T9", "C9").last_error == "not_installed"
     assert [post["channel"] for post in posts(slack)] == ["C1"]
 
 
@@ -266,7 +284,7 @@ def test_two_instances_at_once_post_exactly_one_tip_per_channel(database_url, sl
     storage.upgrade()
     channels = ["C1", "C2", "C3"]
     for channel in channels:
-        storage.subscribe_tips(TipSubscription(TEAM, channel, "09:30", "Europe/Tallinn",
+        storage.tips.subscribe(TipSubscription(TEAM, channel, "09:30", "Europe/Tallinn",
                                                WORKDAYS, "en"))
     now = tallinn(2026, 3, 2, 9, 30).astimezone(UTC).isoformat()
 
@@ -277,5 +295,5 @@ def test_two_instances_at_once_post_exactly_one_tip_per_channel(database_url, sl
     )
     assert sorted(post["channel"] for post in posts(slack)) == channels
     for channel in channels:
-        assert len(storage.tip_history(TEAM, channel)) == 1
+        assert len(storage.tips.history(TEAM, channel)) == 1
     storage.close()

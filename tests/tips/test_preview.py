@@ -35,8 +35,8 @@ def test_an_unknown_language_is_one_line_on_stderr_and_exit_2():
 def test_each_day_previews_another_tip_and_a_day_always_the_same(capsys, catalog):
     shown = []
     for day in range(3):
-        assert preview("en", date(2026, 3, 2 + day)) == 0
+        assert preview("en", today=date(2026, 3, 2 + day)) == 0
         shown.append(capsys.readouterr().out)
     assert len(set(shown)) == 3
-    preview("en", date(2026, 3, 2))
+    preview("en", today=date(2026, 3, 2))
     assert capsys.readouterr().out == shown[0]

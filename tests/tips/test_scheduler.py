@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.slack.tip_ticker import TipScheduler
 from bot.storage import TipSubscription
-from bot.tips.scheduler import TipScheduler
 from tests.tips.tips_helpers import TEAM, make_services
 
 TALLINN = ZoneInfo("Europe/Tallinn")
@@ -19,7 +19,7 @@ MONDAY_AFTERNOON = datetime(2026, 3, 2, 15, 0, tzinfo=TALLINN).astimezone(UTC)
 
 
 def subscribe(storage, channel: str = "C1", language: str = "en") -> None:
-    storage.subscribe_tips(
+    storage.tips.subscribe(
         TipSubscription(TEAM, channel, "09:30", "Europe/Tallinn", WORKDAYS, language))
 
 
@@ -60,19 +60,19 @@ def test_TIPS_CHANNEL_subscribes_a_first_channel_from_the_settings(storage, slac
     running(services, clock=lambda: MONDAY_AFTERNOON, interval=60)
     [post] = slack.wait_for("chat.postMessage")
     assert post.args["channel"] == "C0ENV123"
-    sub = storage.tip_subscription(TEAM, "C0ENV123")  # the team id came from auth.test
+    sub = storage.tips.subscription(TEAM, "C0ENV123")  # the team id came from auth.test
     assert (sub.time, sub.timezone, sub.weekdays, sub.language) == (
         "09:30", "Europe/Tallinn", WORKDAYS, "et")
     assert "Päeva nõuanne" in post.args["text"]
 
 
 def test_TIPS_CHANNEL_leaves_a_schedule_changed_in_slack_alone(storage, slack, running):
-    storage.subscribe_tips(TipSubscription(TEAM, "C0ENV123", "17:00", "UTC", ("sat",), "pl"))
+    storage.tips.subscribe(TipSubscription(TEAM, "C0ENV123", "17:00", "UTC", ("sat",), "pl"))
     services = make_services(storage, slack.api_url, tips_channel="C0ENV123")
     scheduler = running(services, clock=lambda: MONDAY_AFTERNOON, interval=60)
     slack.wait_for("auth.test")
     scheduler.stop()
-    assert storage.tip_subscription(TEAM, "C0ENV123").time == "17:00"
+    assert storage.tips.subscription(TEAM, "C0ENV123").time == "17:00"
 
 
 @pytest.mark.parametrize(("setting", "value", "logged"), [
@@ -87,16 +87,16 @@ def test_bad_TIPS_settings_are_logged_and_the_app_carries_on(
     options = {"tips_channel": "C0ENV123", setting: value}
     services = make_services(storage, slack.api_url, **options)
     subscribe(storage)
-    with caplog.at_level(logging.ERROR, logger="bot.tips"):
+    with caplog.at_level(logging.ERROR, logger="bot.slack.tip_ticker"):
         running(services, clock=lambda: MONDAY_AFTERNOON, interval=60)
         slack.wait_for("chat.postMessage")  # C1's tip still goes out
     assert logged in caplog.text
-    assert storage.tip_subscription(TEAM, "C0ENV123") is None
+    assert storage.tips.subscription(TEAM, "C0ENV123") is None
 
 
 def test_a_failing_tick_is_logged_and_the_next_one_runs(services, slack, running, caplog):
     subscribe(services.storage)
-    real = services.storage.tip_subscriptions
+    real = services.storage.tips.subscriptions
     calls = []
 
     def flaky():
@@ -105,8 +105,8 @@ def test_a_failing_tick_is_logged_and_the_next_one_runs(services, slack, running
             raise ConnectionError("database restarting")
         return real()
 
-    services.storage.tip_subscriptions = flaky
-    with caplog.at_level(logging.ERROR, logger="bot.tips"):
+    services.storage.tips.subscriptions = flaky
+    with caplog.at_level(logging.ERROR, logger="bot.slack.tip_ticker"):
         running(services, clock=lambda: MONDAY_AFTERNOON, interval=0.05)
         slack.wait_for("chat.postMessage")
     assert "database restarting" in caplog.text
@@ -130,10 +130,10 @@ def test_a_broken_tips_file_turns_tips_off_with_one_error_not_the_app(
 ):
     broken = tmp_path / "tips.yaml"
     broken.write_text("tips: [{id: x-1}]", encoding="utf-8")
-    monkeypatch.setenv("TONE_COACH_TIPS", str(broken))
+    services.settings = services.settings.model_copy(update={"tips_file": broken})
     subscribe(services.storage)
     scheduler = TipScheduler(services, clock=lambda: MONDAY_AFTERNOON)
-    with caplog.at_level(logging.ERROR, logger="bot.tips"):
+    with caplog.at_level(logging.ERROR, logger="bot.slack.tip_ticker"):
         assert scheduler.tick() == []
         assert scheduler.tick() == []
     assert caplog.text.count("daily tips are off") == 1

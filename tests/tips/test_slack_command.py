@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.tips.deliver import deliver_due_tips, slack_clients
+from bot.slack.tip_delivery import deliver_due_tips
 from tests.tips.tips_helpers import TEAM
 
 
@@ -13,14 +13,14 @@ def test_subscribing_in_russian_through_slack_then_getting_a_russian_tip(app, sl
     reply = app.command("tips 09:30 Europe/Tallinn mon-fri ru", channel="C42")
     assert reply.status == 200
     assert "Done" in reply.json["text"] and "Russian" in reply.json["text"]
-    sub = app.services.storage.tip_subscription(TEAM, "C42")
+    sub = app.services.storage.tips.subscription(TEAM, "C42")
     assert (sub.time, sub.timezone, sub.language) == ("09:30", "Europe/Tallinn", "ru")
 
     status = app.command("tips", channel="C42").json["text"]
     assert "Next tip:" in status and "Europe/Tallinn" in status
 
     monday = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Tallinn"))
-    [result] = deliver_due_tips(app.services, monday, slack_clients(app.services))
+    [result] = deliver_due_tips(app.services, monday, app.services.clients.for_team)
     assert result.status == "posted"
     [post] = slack.calls_to("chat.postMessage")
     assert post.args["channel"] == "C42" and "Совет дня" in post.args["text"]
@@ -31,10 +31,10 @@ def test_bad_tips_input_through_slack_gets_a_helpful_answer(app):
     assert reply.status == 200
     assert "`25:00` isn't a time of day" in reply.json["text"]
     assert "/tone-check tips 09:30 Europe/Tallinn mon-fri en" in reply.json["text"]
-    assert app.services.storage.tip_subscriptions() == []
+    assert app.services.storage.tips.subscriptions() == []
 
 
 def test_tips_off_through_slack(app):
     app.command("tips 09:30 Europe/Tallinn")
     assert "off" in app.command("tips off").json["text"]
-    assert app.services.storage.tip_subscriptions() == []
+    assert app.services.storage.tips.subscriptions() == []

@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 
 from bot.coaching.coach import Coach
 from bot.coaching.guidelines import GuidelineSet, load_guidelines
-from bot.config import SlackSettings
+from bot.settings import Settings
 from bot.slack.services import Services
+from bot.slack.tip_delivery import Deliverer
 from bot.storage import Storage
-from bot.tips.deliver import Deliverer
 from tests.storage.storage_helpers import PROCESS_TIMEOUT_S
 
 TEAM = "T1"
@@ -29,7 +29,7 @@ def make_services(
     return Services(
         coach=Coach(guidelines or load_guidelines()),
         storage=storage,
-        settings=SlackSettings(**options),
+        settings=Settings(_env_file=None, **options),
     )
 
 

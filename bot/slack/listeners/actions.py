@@ -22,7 +22,7 @@ def register(app: App, services: Services) -> None:
         value = str(action.get("value", ""))
         if not value.isdigit():
             return
-        services.storage.record_feedback(
+        services.storage.reviews.record_feedback(
             int(value), user, helpful=action.get("action_id") == FEEDBACK_HELPFUL
         )
         locale = (body.get("user") or {}).get("locale", "en")[:2]

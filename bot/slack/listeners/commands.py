@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
-from bot.coaching.coach import DraftError
 from bot.slack.blocks import notice, working_message
 from bot.slack.drafts import DraftRequest, plain_text
 from bot.slack.escape import escape, truncate
+from bot.slack.presenters import ReplyTo, presenter_for
 from bot.slack.services import Services
+from bot.slack.tips_command import handle_tips_command
 
 log = logging.getLogger(__name__)
 
@@ -22,36 +23,57 @@ USAGE = (
     "• `/tone-check <your draft>`: a private review and a suggested rewrite\n"
     "• react with :{reaction}: to any message: the review goes into its thread\n"
     "• *Check tone* in a message's ⋯ menu: a private review of that message\n"
-    "• `/tone-check watch` / `/tone-check unwatch`: review every new draft in this channel\n"
+    "• `/tone-check watch`: review every new top-level draft in this channel; "
+    "`/tone-check watch replies`: agents' replies in threads too; `/tone-check unwatch`: stop\n"
     "• `/tone-check tips 09:30 Europe/Tallinn [mon-fri] [en|ru|pl|et|uk]`, "
-    "`/tone-check tips`, `/tone-check tips off`: a daily tip in this channel"
+    "`/tone-check tips`, `/tone-check tips off`: a daily tip in this channel\n"
+    "{mode}"
 )
+MODES = {
+    None: "This channel is not watched.",
+    "top": "This channel is watched: new top-level messages are checked as drafts.",
+    "replies": "This channel is watched with replies: new top-level messages and agents' "
+    "replies in threads are checked as drafts.",
+}
 # One short lowercase word is a command the user mistyped, not a draft.
 _LOOKS_LIKE_COMMAND = re.compile(r"[a-z][a-z-]{0,15}")
 
 
 def register(app: App, services: Services) -> None:
     @app.command(COMMAND)
-    def tone_check(ack: Ack, command: dict, respond: Respond) -> None:
+    def tone_check(ack: Ack, command: dict) -> None:
         text = (command.get("text") or "").strip()
         word, _, rest = text.partition(" ")
+        word, rest = word.lower(), rest.strip().lower()
         if text.lower() in ("", "help"):
-            ack(**notice(USAGE.format(reaction=services.settings.reaction)))
-        elif word.lower() in ("watch", "unwatch") and not rest:
-            ack(**_watch(services, command, watch=word.lower() == "watch"))
-        elif word.lower() == "tips":
-            ack(**_tips(services, command, rest))
-        elif _LOOKS_LIKE_COMMAND.fullmatch(text):
+            ack(**usage(services, command))
+        elif word == "watch" and rest in ("", "replies", "top"):
+            ack(**_watch(services, command, rest or "top"))
+        elif word == "unwatch" and not rest:
+            ack(**_unwatch(services, command))
+        elif word == "tips":
+            ack(**handle_tips_command(services.storage, command, text.partition(" ")[2]))
+        elif _LOOKS_LIKE_COMMAND.fullmatch(text) or word in ("watch", "unwatch"):
             ack(**notice(
                 f"I don't know the command `{escape(truncate(text, 40))}`. "
                 f"Try `{COMMAND} help`, or write the whole draft after `{COMMAND}`."
             ))
         else:
             ack(**working_message())
-            services.in_background(_review, services, command, respond)
+            services.in_background(_review, services, command)
 
 
-def _review(services: Services, command: dict, respond: Respond) -> None:
+def usage(services: Services, command: dict) -> dict:
+    """How to use Tone Coach, and whether (and how) this channel is watched."""
+    try:
+        mode = services.watch_mode(command.get("team_id", ""), command.get("channel_id", ""))
+    except Exception:  # the help must answer within the ack, database or not
+        log.exception("could not read the channel's watch mode")
+        mode = None
+    return notice(USAGE.format(reaction=services.settings.reaction, mode=MODES[mode]))
+
+
+def _review(services: Services, command: dict) -> None:
     if not services.first_delivery(command):
         return
     request = DraftRequest(
@@ -61,27 +83,34 @@ def _review(services: Services, command: dict, respond: Respond) -> None:
         entry_point="command",
         draft=plain_text(command.get("text")),
     )
-    try:
-        _, message = services.review(request)
-    except DraftError as exc:
-        message = notice(f":warning: I couldn't check this draft: {exc}")
-    respond(response_type="ephemeral", replace_original=True, **message)
+    target = ReplyTo("ephemeral", request.team_id, request.channel_id, request.user_id,
+                     response_url=command.get("response_url"))
+    services.reviews.run(request, presenter_for(target, None))
 
 
-def _watch(services: Services, command: dict, *, watch: bool) -> dict:
+def _watch(services: Services, command: dict, mode: str) -> dict:
     team, channel = command.get("team_id", ""), command.get("channel_id", "")
-    if watch:
-        services.storage.watch_channel(team, channel)
+    services.storage.channels.watch(team, channel, mode)
+    what = (
+        "every new top-level message here is checked as a draft"
+        if mode == "top"
+        else "every new top-level message, and every reply in a thread from someone other "
+        "than the thread's author, is checked as a draft (the thread's first message is the "
+        "customer's side)"
+    )
+    return notice(
+        f"I'm watching <#{channel}> now: {what}. "
+        "Good drafts get a :white_check_mark:, others a review in their thread. "
+        "If I'm not a member yet, invite me with `/invite @Tone Coach`."
+    )
+
+
+def _unwatch(services: Services, command: dict) -> dict:
+    team, channel = command.get("team_id", ""), command.get("channel_id", "")
+    services.storage.channels.unwatch(team, channel)
+    if channel in services.settings.watch_channels:
         return notice(
-            f"I'm watching <#{channel}> now: every new message here is checked as a draft. "
-            "Good drafts get a :white_check_mark:, others a review in their thread. "
-            "If I'm not a member yet, invite me with `/invite @Tone Coach`."
+            f"I've stopped watching <#{channel}> from Slack, but it is also listed in "
+            "TONE_COACH_WATCH_CHANNELS, so it stays watched until that setting changes."
         )
-    services.storage.unwatch_channel(team, channel)
     return notice(f"I've stopped watching <#{channel}>.")
-
-
-def _tips(services: Services, command: dict, rest: str) -> dict:
-    from bot.tips.commands import handle_tips_command
-
-    return handle_tips_command(services, command, rest)

@@ -21,20 +21,40 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home":
             return
         user = event.get("user", "")
-        view = home_view(services, context.team_id or "", user)
+        view = home_view(services, context.team_id or "", user,
+                         operator_note=_operator_note(services, client, user))
         try:
             client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
             log.warning("views.publish failed: %s", exc.response.get("error"))
 
 
-def home_view(services: Services, team_id: str, user_id: str) -> dict:
-    """The Home tab for one user."""
+def _operator_note(services: Services, client: WebClient, user: str) -> str | None:
+    """The model lifecycle warning, for workspace admins and owners only."""
+    status = services.coach.model_status
+    warning = status.warning() if status else None
+    if not warning:
+        return None
+    try:
+        profile = client.users_info(user=user)["user"]
+    except SlackApiError as exc:
+        log.warning("users.info failed, so no admin note in App Home: %s",
+                    exc.response.get("error"))
+        return None
+    return warning if profile.get("is_admin") or profile.get("is_owner") else None
+
+
+def home_view(
+    services: Services, team_id: str, user_id: str, operator_note: str | None = None
+) -> dict:
+    """The Home tab for one user; ``operator_note`` is shown first, to admins only."""
     titles = services.titles("en")
     storage = services.storage
     reaction = services.settings.reaction
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Tone Coach"}},
+        *([section(f":warning: *For workspace admins:* {escape(operator_note)}")]
+          if operator_note else []),
         section(
             "*Three ways to check a reply before you send it*\n"
             "• `/tone-check <your draft>`: a private review with a suggested rewrite\n"
@@ -46,7 +66,7 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict:
         {"type": "divider"},
         section("*Your recent checks*"),
     ]
-    recent = storage.recent_reviews(team_id, user_id, limit=5)
+    recent = storage.reviews.recent(team_id, user_id, limit=5)
     if not recent:
         blocks.append(context_block("No checks yet: try `/tone-check` with your next reply."))
     for review in recent:
@@ -54,11 +74,11 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict:
         found = ", ".join(titles.get(g, g) for g in review.guidelines) or "nothing to fix"
         when = review.created_at.strftime("%Y-%m-%d %H:%M UTC")
         blocks.append(context_block(f"{when} · {verdict} · {escape(found)}"))
-    top = storage.user_top_findings(team_id, user_id, days=30, limit=3)
+    top = storage.reviews.user_top_findings(team_id, user_id, days=30, limit=3)
     if top:
         lines = "\n".join(f"• {escape(titles.get(g, g))}: {n}×" for g, n in top)
         blocks.append(section(f"*What you trip on most (30 days)*\n{lines}"))
-    team_top = storage.team_top_guidelines(team_id, days=7, limit=3)
+    team_top = storage.reviews.team_top_guidelines(team_id, days=7, limit=3)
     if team_top:
         lines = "\n".join(f"• {escape(titles.get(g, g))}: {n}×" for g, n in team_top)
         blocks.append(section(f"*The team's most frequent findings (7 days)*\n{lines}"))

@@ -8,10 +8,9 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.coaching.coach import DraftError, check_draft
-from bot.slack.blocks import notice, working_message
 from bot.slack.drafts import DraftRequest, plain_text
 from bot.slack.fetch import explain, fetch_message
+from bot.slack.presenters import ReplyTo, presenter_for, tell_privately
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -49,35 +48,6 @@ def _review_reacted_message(services: Services, body: dict, client: WebClient, t
         draft=plain_text(message.text),
         context=plain_text(message.parent_text) or None,
     )
-    review_in_thread(services, client, request, thread_ts=message.thread_ts or ts,
-                     requester=user)
-
-
-def review_in_thread(services: Services, client: WebClient, request: DraftRequest, *,
-                     thread_ts: str, requester: str) -> None:
-    """Post a placeholder in the thread, review, then update the placeholder in place."""
-    channel = request.channel_id
-    try:
-        check_draft(request.draft)
-    except DraftError as exc:
-        tell_privately(client, channel, requester, f":warning: I couldn't check that draft: {exc}")
-        return
-    try:
-        placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                              **working_message())
-        _, message = services.review(request)
-        client.chat_update(channel=channel, ts=placeholder["ts"], **message)
-    except SlackApiError as exc:
-        log.warning("slack refused a review post: %s", exc.response.get("error"))
-        tell_privately(client, channel, requester, f":warning: {explain(exc)}")
-
-
-def tell_privately(client: WebClient, channel: str, user: str, text: str) -> None:
-    """An ephemeral note in the channel, or a direct message when that is impossible."""
-    try:
-        client.chat_postEphemeral(channel=channel, user=user, **notice(text))
-    except SlackApiError:
-        try:
-            client.chat_postMessage(channel=user, **notice(text))
-        except SlackApiError as exc:
-            log.warning("could not tell a user what went wrong: %s", exc.response.get("error"))
+    target = ReplyTo("thread", team_id, channel, user, message_ts=ts,
+                     thread_ts=message.thread_ts or ts)
+    services.reviews.run(request, presenter_for(target, client))

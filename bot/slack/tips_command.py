@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bot.slack.blocks import notice
 from bot.slack.escape import escape
-from bot.slack.services import Services
-from bot.storage import TipSubscription
-from bot.tips.deliver import NOT_INSTALLED
+from bot.slack.tip_delivery import NOT_INSTALLED
+from bot.storage import Storage, TipSubscription
 from bot.tips.schedule import (
     EXAMPLE,
     LANGUAGE_LIST,
@@ -46,7 +45,7 @@ USAGE = (
 
 
 def handle_tips_command(
-    services: Services, command: dict, rest: str, now: datetime | None = None
+    storage: Storage, command: dict, rest: str, now: datetime | None = None
 ) -> dict:
     """Answer ``/tone-check tips [rest]`` with a message dict (``text`` and ``blocks``).
 
@@ -56,9 +55,9 @@ def handle_tips_command(
     team, channel = command.get("team_id", ""), command.get("channel_id", "")
     words = rest.split()
     if not words:
-        return notice(status(services.storage.tip_subscription(team, channel), now))
+        return notice(status(storage.tips.subscription(team, channel), now))
     if len(words) == 1 and words[0].lower() in ("off", "stop"):
-        if services.storage.unsubscribe_tips(team, channel):
+        if storage.tips.unsubscribe(team, channel):
             return notice(
                 "Daily tips in this channel are off. "
                 f"To start them again: `{EXAMPLE}`."
@@ -71,7 +70,7 @@ def handle_tips_command(
     except ScheduleError as exc:
         return notice(f":warning: {escape(str(exc))}")
     sub = schedule.for_channel(team, channel)
-    services.storage.subscribe_tips(sub, now=now)
+    storage.tips.subscribe(sub, now=now)
     return notice(confirmation(sub, now))
 
 

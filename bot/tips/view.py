@@ -1,12 +1,12 @@
-"""A tip as a Block Kit message, as its plain-text fallback, and as terminal text."""
+"""A tip ready to show: its texts and labels in the channel's language, and as terminal text.
+
+The Block Kit rendering lives with the Slack layer (``bot.slack.tip_blocks``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from bot.messages import MessagesError, message
-from bot.slack.blocks import context_block, section
-from bot.slack.escape import escape
 from bot.tips.catalog import Tip
 
 # Used when prompts/messages.yaml lacks a label, so a tip never fails to go out over one.
@@ -46,20 +46,6 @@ def tip_view(
         after_label=label("tip_after", language),
         finding=label("tip_top_finding", language, title=finding_title) if finding_title else None,
     )
-
-
-def tip_message(view: TipView) -> dict:
-    """``text`` and ``blocks`` for chat.postMessage."""
-    blocks = [
-        section(f":bulb: *{escape(view.heading)}* · {escape(view.guideline)}"),
-        section(escape(view.text)),
-        section(f"*{escape(view.before_label)}*\n>{escape(view.before)}"),
-        section(f"*{escape(view.after_label)}*\n>{escape(view.after)}"),
-    ]
-    if view.finding:
-        blocks.append(context_block(f":bar_chart: {escape(view.finding)}"))
-    # The fallback shows in notifications, where mrkdwn is not rendered.
-    return {"text": f"{view.heading} · {view.guideline}: {view.text}", "blocks": blocks}
 
 
 def tip_plain_text(view: TipView) -> str:

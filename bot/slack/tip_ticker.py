@@ -1,4 +1,5 @@
-"""The background thread inside ``tone-coach serve`` that posts daily tips and purges old rows.
+"""The ticker inside ``tone-coach serve`` (a thread the Runtime starts and stops) that posts
+daily tips and purges old rows.
 
 A ticker rather than Slack's chat.scheduleMessage: the tip is chosen at send time from the
 latest findings, and a removed bot is noticed on the day. Every instance runs one; the
@@ -13,10 +14,10 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from bot.slack.app import web_client
+from bot.slack.clients import ClientForTeam
 from bot.slack.services import Services
+from bot.slack.tip_delivery import Deliverer, DeliveryResult
 from bot.tips.catalog import TipsError
-from bot.tips.deliver import ClientForTeam, Deliverer, DeliveryResult, slack_clients
 from bot.tips.schedule import ScheduleError, parse_schedule
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,6 @@ TICK_SECONDS = 30.0
 _CHANNEL_ID = re.compile(r"[A-Z][A-Z0-9]{5,}")
 
 Clock = Callable[[], datetime]
-
-
-def start_scheduler(services: Services) -> TipScheduler:
-    """Start posting tips in a daemon thread; the first tick runs at once (catch-up)."""
-    return TipScheduler(services).start()
 
 
 def utc_now() -> datetime:
@@ -60,7 +56,7 @@ class TipScheduler:
         self._catalog_error: str | None = None
         self._purged_on: date | None = None
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tips-scheduler", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="tips-ticker", daemon=True)
 
     def start(self) -> TipScheduler:
         """Start the thread; returns self."""
@@ -68,7 +64,7 @@ class TipScheduler:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop after the current tick (for tests and orderly shutdown)."""
+        """Stop after the current tick (at shutdown, and in tests)."""
         self._stopping.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
@@ -103,10 +99,10 @@ class TipScheduler:
         except ScheduleError as exc:
             log.error("TIPS_TIME, TIPS_TZ or TIPS_LANGUAGE: %s", exc.problem)
             return
-        team_id = web_client(self.services, settings.bot_token).auth_test()["team_id"]
+        team_id = self.services.clients.default.auth_test()["team_id"]
         storage = self.services.storage
-        if storage.tip_subscription(team_id, channel) is None:
-            storage.subscribe_tips(schedule.for_channel(team_id, channel), now=self.clock())
+        if storage.tips.subscription(team_id, channel) is None:
+            storage.tips.subscribe(schedule.for_channel(team_id, channel), now=self.clock())
             log.info("subscribed %s to daily tips from TIPS_CHANNEL", channel)
 
     def _run(self) -> None:
@@ -124,7 +120,7 @@ class TipScheduler:
 
     def _deliverer_or_none(self) -> Deliverer | None:
         if self._deliverer is None:
-            clients = self.client_for_team or slack_clients(self.services)
+            clients = self.client_for_team or self.services.clients.for_team
             try:
                 self._deliverer = Deliverer(self.services, clients)
             except TipsError as exc:

@@ -10,13 +10,13 @@ from datetime import date, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.app import web_client
 from bot.slack.services import Services
+from bot.slack.tip_blocks import tip_message
 from bot.storage import TipSubscription
-from bot.tips.blocks import tip_message, tip_view
 from bot.tips.catalog import TipCatalog, load_tips
 from bot.tips.choose import choose_tip
 from bot.tips.schedule import is_due
+from bot.tips.view import tip_view
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ PAUSING_ERRORS = frozenset({
 })
 
 ClientForTeam = Callable[[str], WebClient | None]
+#: Tries per channel and local day before the ticker gives up on that day's tip.
+MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class DeliveryResult:
 
     ``status``: ``posted``; ``taken`` (another instance claimed the day); ``paused`` (an
     error a person must fix, recorded on the subscription); ``failed`` (Slack or the network
-    failed; the day is lost rather than risk posting twice, and the channel carries on).
+    failed; the delivery is marked failed and tried again on a later tick the same local
+    day, up to ``MAX_ATTEMPTS`` times, and a failed tip does not count for rotation).
     """
 
     team_id: str
@@ -73,8 +76,11 @@ class Deliverer:
     ) -> None:
         self.services = services
         self.client_for_team = client_for_team
-        self.catalog = catalog or load_tips(guidelines=services.coach.guidelines)
+        self.catalog = catalog or load_tips(
+            services.settings.tips_file, guidelines=services.coach.guidelines
+        )
         self._settled: dict[tuple[str, str], date] = {}
+        self._attempts: dict[tuple[str, str, date], int] = {}
 
     def deliver_due(self, now_utc: datetime) -> list[DeliveryResult]:
         """Post the tip of every active subscription that is due and not yet settled today.
@@ -82,7 +88,7 @@ class Deliverer:
         One channel's failure is logged and does not stop the others.
         """
         results = []
-        for sub in self.services.storage.tip_subscriptions():
+        for sub in self.services.storage.tips.subscriptions():
             if sub.last_error:
                 continue  # paused until someone runs /tone-check tips again
             local_date = is_due(sub, now_utc)
@@ -95,7 +101,10 @@ class Deliverer:
                 # Unclaimed days are tried again next tick; a claimed day stays taken.
                 log.exception("tip for %s/%s failed", sub.team_id, sub.channel_id)
                 continue
-            self._settled[key] = local_date
+            attempt = (*key, local_date)
+            self._attempts[attempt] = self._attempts.get(attempt, 0) + 1
+            if result.status != "failed" or self._attempts[attempt] >= MAX_ATTEMPTS:
+                self._settled[key] = local_date
             results.append(result)
         return results
 
@@ -110,17 +119,17 @@ class Deliverer:
         client = self.client_for_team(team)
         if client is None:
             log.warning("no installation for team %s: pausing tips in %s", team, channel)
-            storage.mark_tip_failed(team, channel, local_date, NOT_INSTALLED, now=now)
+            storage.tips.pause(team, channel, local_date, NOT_INSTALLED, now=now)
             return outcome("paused", error=NOT_INSTALLED)
-        history = storage.tip_history(team, channel)
-        top = storage.team_top_guidelines(team, days=FINDINGS_DAYS, now=now)
+        history = storage.tips.history(team, channel)
+        top = storage.reviews.team_top_guidelines(team, days=FINDINGS_DAYS, now=now)
         tip, finding = choose_tip(self.catalog, sub.language, history, top, channel)
         # Built before claiming, so that a bad message cannot use up the day.
         message = tip_message(
             tip_view(tip, sub.language, self._title(tip.guideline, sub.language),
                      self._title(finding, sub.language) if finding else None)
         )
-        if not storage.claim_tip(team, channel, local_date, tip.id, now=now):
+        if not storage.tips.claim(team, channel, local_date, tip.id, now=now):
             return outcome("taken")
         try:
             client.chat_postMessage(
@@ -128,16 +137,18 @@ class Deliverer:
             )
         except SlackApiError as exc:
             error = slack_error(exc)
-            if error not in PAUSING_ERRORS:
-                # Not retried: Slack may have posted it before failing, and twice is worse.
-                log.error("tip %s for %s/%s not posted: %s", tip.id, team, channel, error)
-                return outcome("failed", tip.id, error)
-            log.warning("tip for %s/%s paused: %s", team, channel, error)
-            storage.mark_tip_failed(team, channel, local_date, error, now=now)
-            return outcome("paused", tip.id, error)
+            if error in PAUSING_ERRORS:
+                log.warning("tip for %s/%s paused: %s", team, channel, error)
+                storage.tips.pause(team, channel, local_date, error, now=now)
+                return outcome("paused", tip.id, error)
+            log.error("tip %s for %s/%s not posted: %s", tip.id, team, channel, error)
+            storage.tips.mark_failed(team, channel, local_date, error)
+            return outcome("failed", tip.id, error)
         except OSError as exc:  # the network, after slack_sdk's own retries
             log.error("tip %s for %s/%s not posted: %s", tip.id, team, channel, exc)
+            storage.tips.mark_failed(team, channel, local_date, type(exc).__name__)
             return outcome("failed", tip.id, type(exc).__name__)
+        storage.tips.mark_posted(team, channel, local_date)
         log.info("posted tip %s to %s/%s for %s", tip.id, team, channel, local_date)
         return outcome("posted", tip.id)
 
@@ -151,22 +162,3 @@ def slack_error(exc: SlackApiError) -> str:
     response = exc.response
     data = response.data if isinstance(response.data, dict) else {}
     return str(data.get("error") or f"http_{response.status_code}")
-
-
-def slack_clients(services: Services) -> ClientForTeam:
-    """A function giving the Web API client for a workspace, or None if it has no install.
-
-    One workspace: the bot token from the settings. OAuth: the bot token stored for that
-    workspace, looked up each time because a reinstall replaces it.
-    """
-    settings = services.settings
-    if not settings.uses_oauth:
-        client = web_client(services, settings.bot_token)
-        return lambda team_id: client
-    store = services.storage.installation_store(settings.client_id or "")
-
-    def client_for_team(team_id: str) -> WebClient | None:
-        bot = store.find_bot(enterprise_id=None, team_id=team_id)
-        return web_client(services, bot.bot_token) if bot and bot.bot_token else None
-
-    return client_for_team

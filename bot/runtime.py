@@ -1,0 +1,249 @@
+"""The composition root: builds storage, coach, Slack app, pools and the tips ticker from
+one :class:`~bot.settings.Settings`, starts them, and stops them in order.
+
+``tone-coach serve`` and ``tone-coach socket`` run through :func:`serve` and
+:func:`run_socket_mode`; the tests build a :class:`Runtime` the same way.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from types import FrameType
+
+from bot.coaching.coach import Coach
+from bot.settings import ConfigError, Settings
+from bot.slack.app import LISTENER_THREADS, build_app
+from bot.slack.install_check import InstallCheck, SlackUnreachable, check_token
+from bot.slack.pools import WorkPool, started_pool
+from bot.slack.server import WebApp, make_server, run_until
+from bot.slack.services import Services
+from bot.slack.tip_ticker import TipScheduler
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Owns everything that runs: storage, coach, the Bolt app, both pools and the ticker."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        coach: Coach | None = None,
+        storage: Storage | None = None,
+        run_ticker: bool = True,
+    ) -> None:
+        self.settings = settings
+        self._coach = coach
+        self._storage = storage
+        self._owns_storage = storage is None
+        self.run_ticker = run_ticker
+        self.services: Services | None = None
+        self.app = None
+        self.ticker: TipScheduler | None = None
+        self.install_check: InstallCheck | None = None
+        self._review_pool: WorkPool | None = None
+        self._listener_pool: ThreadPoolExecutor | None = None
+        self._stopped = False
+
+    def start(self) -> Runtime:
+        """Open the database (applying migrations), load the coach, start pools and ticker.
+
+        Raises ConfigError, StorageError or a data-file error (all one line) when it cannot.
+        """
+        settings = self.settings
+        storage = self._storage or Storage(
+            settings.database_url, retention_days=settings.retention_days
+        )
+        if self._owns_storage:
+            storage.upgrade()
+        coach = self._coach or Coach.build(
+            settings.model_settings() if settings.uses_model else None, settings.guidelines_file
+        )
+        report_model_status(coach)
+        self._review_pool = WorkPool(settings.workers, "review")
+        self._listener_pool = started_pool(LISTENER_THREADS, "listener")
+        self.services = Services(coach=coach, storage=storage, settings=settings,
+                                 pool=self._review_pool)
+        self.app = build_app(self.services, self._listener_pool)
+        if self.run_ticker:
+            self.ticker = TipScheduler(self.services).start()
+        return self
+
+    def check_install(self, on_refused: Callable[[ConfigError], None]) -> None:
+        """``auth.test`` once now; a refused token raises ConfigError at once, an unreachable
+        Slack is retried with backoff in the background while the app already serves."""
+        if self.settings.uses_oauth or self.services is None:
+            return  # every workspace's token is checked by Slack's OAuth flow instead
+        client = self.services.clients.default
+        try:
+            check_token(client)
+        except SlackUnreachable as exc:
+            log.warning("Slack's Web API cannot be reached (%s); retrying in the background", exc)
+            self.install_check = InstallCheck(client, on_refused).start()
+
+    def stop(self, drain_seconds: float | None = None) -> bool:
+        """Finish the reviews in flight (up to ``drain_seconds``, default the setting), then
+        stop the ticker and pools and close the database. True if every review finished."""
+        if self._stopped:
+            return True
+        self._stopped = True
+        drain = self.settings.drain_seconds if drain_seconds is None else drain_seconds
+        drained = True
+        if self._review_pool is not None:
+            started = time.monotonic()
+            drained = self._review_pool.drain(drain)
+            log.info("drained reviews in %.1f s (%s)", time.monotonic() - started,
+                     "all finished" if drained else "some still running")
+            if not drained and self.services is not None:
+                told = self.services.reviews.abandon_running()
+                log.warning("stopped with %d reviews unfinished; their authors were told", told)
+        if self.install_check is not None:
+            self.install_check.stop()
+        if self.ticker is not None:
+            self.ticker.stop()
+        if self._review_pool is not None and drained:
+            self._review_pool.shutdown()
+        if self._listener_pool is not None:
+            self._listener_pool.shutdown(wait=drained, cancel_futures=True)
+        if self._owns_storage and self.services is not None:
+            self.services.storage.close()
+        return drained
+
+    def __enter__(self) -> Runtime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def report_model_status(coach: Coach) -> None:
+    """Look the configured model up once and log what an operator must know."""
+    status = coach.check_model()
+    if status is None:
+        return
+    warning = status.warning()
+    if warning and not status.usable:
+        log.error("%s; until then every review is the offline one", warning)
+    elif warning:
+        log.warning("%s", warning)
+    elif status.state == "unchecked":
+        log.info("model %s not looked up: %s", status.model, status.reason)
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _freeze_startup_objects() -> None:
+    """Keep the garbage collector from walking everything loaded at start-up, again and again.
+
+    Libraries leave some hundred thousand long-lived objects behind; a full collection that
+    walks them all stalls every thread for tens of milliseconds, which shows as ack latency.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+class Shutdown:
+    """SIGTERM/SIGINT (or a refused token found later): drain, stop, and say with what code."""
+
+    def __init__(self, runtime: Runtime, stop_intake: Callable[[], None]) -> None:
+        self.runtime = runtime
+        self.stop_intake = stop_intake
+        self.done = threading.Event()
+        self.exit_code = 0
+        self.drained = True
+        self._requested = threading.Event()
+
+    def install_signal_handlers(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        log.info("%s received: draining", signal.Signals(signum).name)
+        self.request()
+
+    def request(self, exit_code: int = 0) -> None:
+        """Start stopping (once); returns at once, the work happens in its own thread."""
+        if self._requested.is_set():
+            return
+        self._requested.set()
+        self.exit_code = exit_code
+        threading.Thread(target=self._stop, name="shutdown").start()
+
+    def _stop(self) -> None:
+        try:
+            self.stop_intake()
+            self.drained = self.runtime.stop()
+        except Exception:
+            log.exception("error while stopping")
+        finally:
+            self.done.set()
+
+
+def serve(settings: Settings, port: int | None = None) -> int:
+    """``tone-coach serve``: HTTP mode, for production behind a public URL."""
+    settings.check_slack(socket_mode=False)
+    runtime = Runtime(settings).start()
+    configure_logging(settings)
+    web_app = WebApp(runtime.app, settings.signing_secret, runtime.services.ack_first)
+    shutdown = Shutdown(runtime, web_app.drain_requests)
+    try:
+        runtime.check_install(on_refused=lambda exc: shutdown.request(exit_code=2))
+    except ConfigError:
+        runtime.stop(0)
+        raise
+    _freeze_startup_objects()
+    port = port or settings.port
+    server = make_server(web_app, "0.0.0.0", port)
+    shutdown.install_signal_handlers()
+    log.info("Tone Coach listening on port %d (%s)", port, "/slack/events")
+    run_until(server, shutdown.done)
+    return _exit(shutdown)
+
+
+def run_socket_mode(settings: Settings) -> int:
+    """``tone-coach socket``: Socket Mode, no public URL needed."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    settings.check_slack(socket_mode=True)
+    runtime = Runtime(settings).start()
+    configure_logging(settings)
+    handler = SocketModeHandler(runtime.app, settings.app_token)
+    shutdown = Shutdown(runtime, handler.close)
+    try:
+        runtime.check_install(on_refused=lambda exc: shutdown.request(exit_code=2))
+    except ConfigError:
+        runtime.stop(0)
+        raise
+    _freeze_startup_objects()
+    handler.connect()
+    shutdown.install_signal_handlers()
+    shutdown.done.wait()
+    return _exit(shutdown)
+
+
+def _exit(shutdown: Shutdown) -> int:
+    """The exit code; reviews still stuck on the model after the drain are not waited for
+    (their authors were told), so the process ends now rather than when they return."""
+    if shutdown.drained:
+        log.info("stopped cleanly")
+        return shutdown.exit_code
+    log.warning("stopped; reviews still waiting on the model were abandoned")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(shutdown.exit_code)

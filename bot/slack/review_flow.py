@@ -1,0 +1,122 @@
+"""One review flow for every entry point: check, show progress, review, record, present.
+
+Whatever goes wrong, the person hears about it: a draft that cannot be reviewed is refused
+with the reason, a Slack error is explained, and any other error replaces "Reviewing…" with
+an apology, so that no placeholder spins forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from slack_sdk.errors import SlackApiError
+
+from bot.coaching.coach import Coach, DraftError, check_draft
+from bot.coaching.review import Review
+from bot.slack.blocks import review_message
+from bot.slack.drafts import DraftRequest
+from bot.slack.fetch import explain
+from bot.slack.presenters import Presenter
+from bot.storage import ReviewRecord, Storage
+
+log = logging.getLogger(__name__)
+
+SOMETHING_WENT_WRONG = (
+    ":warning: Sorry, something went wrong while I was checking this draft, and it has been "
+    "logged. Please try again in a minute."
+)
+SHUTTING_DOWN = (
+    ":warning: Tone Coach was restarting and could not finish checking this draft. "
+    "Please ask again in a minute."
+)
+
+
+class ReviewService:
+    """Reviews a :class:`DraftRequest` and hands the outcome to a presenter."""
+
+    def __init__(self, coach: Coach, storage: Storage) -> None:
+        self.coach = coach
+        self.storage = storage
+        self._running: set[Presenter] = set()
+        self._abandoned: set[int] = set()  # ids of presenters already told to ask again
+        self._lock = threading.Lock()
+
+    def titles(self, language: str) -> dict[str, str]:
+        """Guideline titles in ``language``, for showing findings."""
+        return {g.id: g.localized_title(language) for g in self.coach.guidelines.guidelines}
+
+    def run(self, request: DraftRequest, presenter: Presenter) -> Review | None:
+        """Review the draft and present it; returns the review, or None if there is none."""
+        try:
+            check_draft(request.draft)
+        except DraftError as exc:
+            self._safely(presenter.refuse, f":warning: I couldn't check this draft: {exc}")
+            return None
+        with self._lock:
+            self._running.add(presenter)
+        try:
+            presenter.start()
+            review, message = self._review(request)
+            if id(presenter) in self._abandoned:
+                return None  # its author was already told to ask again
+            presenter.show(review.verdict, message)
+            return review
+        except SlackApiError as exc:
+            log.warning("slack refused a %s review: %s", presenter.target.kind,
+                        exc.response.get("error"))
+            self._safely(presenter.fail, f":warning: {explain(exc)}")
+        except Exception:
+            log.exception("a %s review failed", presenter.target.kind)
+            self._safely(presenter.fail, SOMETHING_WENT_WRONG)
+        finally:
+            with self._lock:
+                self._running.discard(presenter)
+            self._abandoned.discard(id(presenter))
+        return None
+
+    def abandon_running(self) -> int:
+        """At shutdown, after the drain time: tell everyone still waiting to ask again."""
+        with self._lock:
+            waiting = list(self._running)
+            self._abandoned.update(id(presenter) for presenter in waiting)
+        for presenter in waiting:
+            self._safely(presenter.fail, SHUTTING_DOWN)
+        return len(waiting)
+
+    def _review(self, request: DraftRequest) -> tuple[Review, dict]:
+        started = time.monotonic()
+        review = self.coach.review(request.draft, request.context)
+        latency_ms = int((time.monotonic() - started) * 1000)
+        review_id = self._record(request, review, latency_ms)
+        return review, review_message(review, self.titles(review.language), review_id)
+
+    def _record(self, request: DraftRequest, review: Review, latency_ms: int) -> int | None:
+        record = ReviewRecord(
+            team_id=request.team_id,
+            channel_id=request.channel_id,
+            user_id=request.user_id,
+            entry_point=request.entry_point,
+            verdict=review.verdict,
+            guidelines=review.guideline_ids,
+            engine=review.engine,
+            model=review.model,
+            latency_ms=latency_ms,
+            prompt_tokens=review.prompt_tokens,
+            completion_tokens=review.completion_tokens,
+            cached_tokens=review.cached_tokens,
+            reasoning_tokens=review.reasoning_tokens,
+        )
+        try:
+            return self.storage.reviews.record(record)
+        except Exception:  # a stats row must never cost the agent their review
+            log.exception("could not record a review")
+            return None
+
+    @staticmethod
+    def _safely(say: object, text: str) -> None:
+        try:
+            say(text)  # type: ignore[operator]
+        except Exception:
+            log.exception("could not tell the user what went wrong")

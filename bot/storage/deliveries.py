@@ -1,0 +1,29 @@
+"""Slack deliveries already handled, so that Slack's retries are answered only once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.storage.database import Database, utc
+from bot.storage.schema import Delivery
+
+
+class DeliveryClaims:
+    """Exactly-once handling of Slack deliveries, across threads and processes."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def claim(self, key: str, *, now: datetime | None = None) -> bool:
+        """True for the one caller, in any process, that should handle this Slack delivery.
+
+        ``key`` is the event_id for events, or a key built from a command's or action's own
+        identifiers. The primary key decides: the first INSERT wins, the others do nothing.
+        """
+        statement = (
+            self.db.insert(Delivery)
+            .values(key=key, received_at=utc(now))
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        with self.db.connection() as connection:
+            return connection.execute(statement).rowcount == 1

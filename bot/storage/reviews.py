@@ -1,0 +1,153 @@
+"""Reviews (metadata only, never the text), their findings and the votes on them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, case, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage.database import Database, utc
+from bot.storage.records import ReviewRecord, StoredReview
+from bot.storage.schema import Feedback, Finding, Review
+
+
+class ReviewRepository:
+    """What was reviewed, where and with what outcome; read back for App Home and tips."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def record(self, record: ReviewRecord, *, now: datetime | None = None) -> int:
+        """Keep a review's metadata and guideline ids; return its id (for feedback buttons)."""
+        values = {
+            "team_id": record.team_id,
+            "channel_id": record.channel_id,
+            "user_id": record.user_id,
+            "entry_point": record.entry_point,
+            "verdict": record.verdict,
+            "engine": record.engine,
+            "model": record.model,
+            "latency_ms": record.latency_ms,
+            "prompt_tokens": record.prompt_tokens,
+            "completion_tokens": record.completion_tokens,
+            "cached_tokens": record.cached_tokens,
+            "reasoning_tokens": record.reasoning_tokens,
+            "created_at": utc(now),
+        }
+        with self.db.connection() as connection:
+            review_id = connection.execute(
+                insert(Review).values(values).returning(Review.id)
+            ).scalar_one()
+            # dict.fromkeys: each guideline once, in the order it was first reported.
+            findings = [
+                {"review_id": review_id, "guideline_id": guideline, "position": position}
+                for position, guideline in enumerate(dict.fromkeys(record.guidelines))
+            ]
+            if findings:
+                connection.execute(insert(Finding), findings)
+            return review_id
+
+    def record_feedback(
+        self, review_id: int, user_id: str, helpful: bool, *, now: datetime | None = None
+    ) -> bool:
+        """Keep the user's vote on a review, replacing an earlier one.
+
+        Returns False when the review no longer exists (purged after the retention period).
+        """
+        statement = self.db.insert(Feedback).values(
+            review_id=review_id, user_id=user_id, helpful=helpful, updated_at=utc(now)
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["review_id", "user_id"],
+            set_={
+                "helpful": statement.excluded.helpful,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+        try:
+            with self.db.transaction() as session:
+                session.execute(statement)
+        except IntegrityError:
+            # The only constraint left to break is the foreign key to reviews.
+            return False
+        return True
+
+    def recent(self, team_id: str, user_id: str, limit: int = 5) -> list[StoredReview]:
+        """The user's latest reviews in the workspace, newest first, with their guideline ids."""
+        reviews_query = (
+            select(Review)
+            .where(Review.team_id == team_id, Review.user_id == user_id)
+            .order_by(Review.created_at.desc(), Review.id.desc())
+            .limit(limit)
+        )
+        with self.db.transaction() as session:
+            reviews = session.scalars(reviews_query).all()
+            findings = session.execute(
+                select(Finding.review_id, Finding.guideline_id)
+                .where(Finding.review_id.in_([review.id for review in reviews]))
+                .order_by(Finding.review_id, Finding.position)
+            ).all()
+        guidelines: dict[int, list[str]] = {review.id: [] for review in reviews}
+        for review_id, guideline_id in findings:
+            guidelines[review_id].append(guideline_id)
+        return [
+            StoredReview(
+                id=review.id,
+                verdict=review.verdict,
+                guidelines=guidelines[review.id],
+                engine=review.engine,
+                entry_point=review.entry_point,
+                created_at=review.created_at,
+            )
+            for review in reviews
+        ]
+
+    def user_top_findings(
+        self, team_id: str, user_id: str, *, days: int = 30, limit: int = 3,
+        now: datetime | None = None,
+    ) -> list[tuple[str, int]]:
+        """The guidelines the user's drafts went against most in the last ``days`` days."""
+        return self._top_guidelines(
+            Review.team_id == team_id, Review.user_id == user_id, days=days, limit=limit, now=now
+        )
+
+    def team_top_guidelines(
+        self, team_id: str, *, days: int, limit: int = 7, now: datetime | None = None
+    ) -> list[tuple[str, int]]:
+        """The guidelines most often found in the workspace over the last ``days`` days."""
+        return self._top_guidelines(Review.team_id == team_id, days=days, limit=limit, now=now)
+
+    def _top_guidelines(
+        self, *conditions: ColumnElement[bool], days: int, limit: int, now: datetime | None
+    ) -> list[tuple[str, int]]:
+        """(guideline id, count), most frequent first, ties by id so the order is stable."""
+        count = func.count().label("count")
+        statement = (
+            select(Finding.guideline_id, count)
+            .join(Review, Review.id == Finding.review_id)
+            .where(*conditions, Review.created_at >= utc(now) - timedelta(days=days))
+            .group_by(Finding.guideline_id)
+            .order_by(count.desc(), Finding.guideline_id)
+            .limit(limit)
+        )
+        with self.db.transaction() as session:
+            return [(guideline, total) for guideline, total in session.execute(statement)]
+
+    def helpful_rate_by_engine(self, team_id: str | None = None) -> dict[str, tuple[float, int]]:
+        """For each engine with votes: (share of votes saying helpful, number of votes).
+
+        Over one workspace, or all of them when ``team_id`` is None.
+        """
+        votes = func.count().label("votes")
+        helpful = func.sum(case((Feedback.helpful, 1), else_=0)).label("helpful")
+        statement = (
+            select(Review.engine, helpful, votes)
+            .join(Feedback, Feedback.review_id == Review.id)
+            .group_by(Review.engine)
+        )
+        if team_id is not None:
+            statement = statement.where(Review.team_id == team_id)
+        with self.db.transaction() as session:
+            rows = session.execute(statement).all()
+        return {engine: (helpful_votes / total, total) for engine, helpful_votes, total in rows}
