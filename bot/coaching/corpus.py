@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import PROMPTS_DIR
+from bot.coaching.language import language_score
 from bot.datafile import LANGUAGES
 
 DEFAULT_CORPUS = PROMPTS_DIR / "corpus"
@@ -87,15 +88,19 @@ _FOREIGN_LETTERS = {"uk": re.compile(r"[ыэъё]", re.IGNORECASE),
 
 
 def _wrong_language(text: str, lang: str) -> bool:
-    """True when a line is plainly not in its folder's language: the other alphabet, or
-    Russian-only letters in Ukrainian (and the reverse). Word lists are too weak a test for
-    short sentences, so nothing subtler is held against a line."""
+    """True when a line is plainly not in its folder's language: the other alphabet, or, for
+    Russian and Ukrainian, the other's own letters or more of its common words. Latin-script
+    word lists are too weak a test for short sentences, so nothing subtler is held against
+    an English, Polish or Estonian line."""
     cyrillic = len(_CYRILLIC.findall(text))
     latin = len(_LATIN.findall(text))
     if lang in ("ru", "uk"):
-        if latin > cyrillic:
+        if latin > cyrillic or _FOREIGN_LETTERS[lang].search(text):
             return True
-        return bool(_FOREIGN_LETTERS[lang].search(text))
+        # Common words of the other language outweigh this one's ("уже" is not Ukrainian).
+        other = "uk" if lang == "ru" else "ru"
+        theirs = language_score(other, text)
+        return theirs >= 1 and theirs > language_score(lang, text)
     return cyrillic > latin
 
 
