@@ -11,7 +11,6 @@ scikit-learn: a sentence's score is the sum of the weights of its feature bucket
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -58,44 +57,58 @@ class Detector:
         self.meta = meta
         self.guideline_ids = [n for n in names if not n.startswith("customer:")]
         self._column = {name: i for i, name in enumerate(names)}
+        self._guideline_columns = np.array([self._column[g] for g in self.guideline_ids])
 
     def probabilities(self, text: str) -> np.ndarray:
         """Probability from every classifier that ``text`` shows what it detects."""
-        indices = feature_indices(text)
-        if not len(indices):
-            return np.zeros(len(self.names), dtype=np.float32)
-        margins = self.weights[indices].sum(axis=0) / math.sqrt(len(indices)) + self.bias
-        return 1.0 / (1.0 + np.exp(-margins))
+        return self.batch([text])[0]
+
+    def batch(self, texts: list[str]) -> np.ndarray:
+        """:meth:`probabilities` of several texts in one pass: one gather, one sum."""
+        features = [feature_indices(text) for text in texts]
+        sizes = np.array([len(f) for f in features])
+        if not sizes.sum():
+            return np.zeros((len(texts), len(self.names)), dtype=np.float32)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        rows = self.weights[np.concatenate(features)]
+        # reduceat on an empty slice returns the row at its start: zero those sums after.
+        sums = np.add.reduceat(rows, np.minimum(starts, len(rows) - 1), axis=0)
+        sums[sizes == 0] = 0.0
+        margins = sums / np.sqrt(np.maximum(sizes, 1))[:, None] + self.bias
+        probs = 1.0 / (1.0 + np.exp(-margins))
+        probs[sizes == 0] = 0.0
+        return probs
 
     def sentence_scores(self, text: str) -> dict[str, float]:
         """Guideline id -> probability that the sentence breaks it."""
         return self.many_sentence_scores([text])[0]
 
     def many_sentence_scores(self, texts: list[str]) -> list[dict[str, float]]:
-        """:meth:`sentence_scores` of several sentences in one pass (one gather, one sum)."""
-        if not texts:
-            return []
-        features = [feature_indices(text) for text in texts]
-        sizes = np.array([max(len(f), 1) for f in features])
-        everything = np.concatenate([f if len(f) else np.zeros(1, np.int64) for f in features])
-        rows = self.weights[everything]
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        sums = np.add.reduceat(rows, starts, axis=0)
-        empty = np.array([len(f) == 0 for f in features])
-        margins = sums / np.sqrt(sizes)[:, None] + self.bias
-        probs = 1.0 / (1.0 + np.exp(-margins))
-        probs[empty] = 0.0
-        columns = [(g, self._column[g]) for g in self.guideline_ids]
-        return [{g: row[c] for g, c in columns} for row in probs.tolist()]
+        """:meth:`sentence_scores` of several sentences in one pass."""
+        return self.scores_and_customer(texts, None)[0]
+
+    def scores_and_customer(
+        self, texts: list[str], customer: str | None
+    ) -> tuple[list[dict[str, float]], CustomerSignals]:
+        """Sentence scores and the customer's signals, all in one numpy pass."""
+        has_customer = bool(customer and customer.strip())
+        everything = [*texts, customer] if has_customer else list(texts)
+        if not everything:
+            return [], CustomerSignals()
+        probs = self.batch(everything)
+        ids = self.guideline_ids
+        table = probs[:len(texts)][:, self._guideline_columns].tolist()
+        scores = [dict(zip(ids, row, strict=True)) for row in table]
+        signals = CustomerSignals()
+        if has_customer:
+            last = probs[-1]
+            signals = CustomerSignals(**{s: float(last[self._column[f"customer:{s}"]])
+                                         for s in CUSTOMER_SIGNALS})
+        return scores, signals
 
     def customer(self, text: str | None) -> CustomerSignals:
         """How the customer's message reads; all zero when there is none."""
-        if not text or not text.strip():
-            return CustomerSignals()
-        probs = self.probabilities(text)
-        return CustomerSignals(
-            **{s: float(probs[self._column[f"customer:{s}"]]) for s in CUSTOMER_SIGNALS}
-        )
+        return self.scores_and_customer([], text)[1]
 
     def threshold(self, name: str) -> float:
         return self.thresholds[name]

@@ -110,12 +110,11 @@ class OfflineReviewer:
         """Review ``draft`` (the reply) given ``context`` (the customer's message)."""
         language = language or detect_language(draft)
         texts = _Texts(draft, draft.lower(), context or "", (context or "").lower())
-        signals = self.detector.customer(context)
         parts = sentences(draft)
-        shape = layout(draft)
+        shape = layout(draft, parts)
         body = [s for s in parts if shape.in_body(s.start) and len(s.text.split()) >= MIN_WORDS]
-        scored = list(zip(body, self.detector.many_sentence_scores([s.text for s in body]),
-                          strict=True))
+        scores, signals = self.detector.scores_and_customer([s.text for s in body], context)
+        scored = list(zip(body, scores, strict=True))
         hits: list[Hit] = []
         for guideline in self.guidelines.guidelines:
             hits += self._check(guideline, texts, language, signals, parts, scored)
@@ -124,13 +123,17 @@ class OfflineReviewer:
         if not hits:
             return Review(verdict="ok", language=language, rewrite=draft, engine="offline")
         findings = [self._finding(hit, draft, language) for hit in hits]
+        # A draft that offers a real next step has, for the rewrite, solved the problem.
+        next_step = self._matches("solution-first", "unless", texts, language)
         result = self.rewriter.rewrite(
             draft, hits, language,
             still_flagged=lambda g, text: self._flags(g, text, language, signals),
             has_thanks=self._matches("thank-feedback", "required", texts, language),
             has_empathy=self._matches("empathy", "required", texts, language),
-            has_next_step=self._matches("solution-first", "unless", texts, language),
-            solved=self._matches("solution-first", "unless", texts, language),
+            has_next_step=next_step,
+            solved=next_step,
+            parts=parts,
+            shape=shape,
         )
         note = None if result.rescued else message("cannot_rescue", language)
         return Review(verdict="needs_work", language=language, findings=_first_per_quote(findings),

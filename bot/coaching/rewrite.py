@@ -107,8 +107,8 @@ class Layout:
         return after_greeting and start < self.sign_off_start and not in_code
 
 
-def layout(draft: str) -> Layout:
-    parts = sentences(draft)
+def layout(draft: str, parts: list[Sentence] | None = None) -> Layout:
+    parts = parts if parts is not None else sentences(draft)
     greeting = parts[0] if parts and is_greeting(parts[0]) else None
     code = [m.span() for m in re.finditer(r"```.*?```", draft, re.DOTALL)]
     sign_off = len(draft)
@@ -144,10 +144,15 @@ class Rewriter:
         has_empathy: bool,
         has_next_step: bool,
         solved: bool,
+        parts: list[Sentence] | None = None,
+        shape: Layout | None = None,
     ) -> Rewrite:
-        """Apply the edits for ``hits`` (findings with spans) to ``draft``."""
-        parts = sentences(draft)
-        shape = layout(draft)
+        """Apply the edits for ``hits`` (findings with spans) to ``draft``.
+
+        ``parts`` and ``shape`` are the draft's sentences and layout, if already known.
+        """
+        parts = parts if parts is not None else sentences(draft)
+        shape = shape or layout(draft, parts)
         edits: dict[int, str] = {}  # sentence start -> new text
         unresolved: list[Hit] = []
         unresolved += [h for h in hits if h.missing]  # only an added sentence answers these

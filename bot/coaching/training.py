@@ -59,7 +59,7 @@ def _matrix(texts: list[str]):  # noqa: ANN202 - scipy's sparse matrix
 
     indptr, indices, values = [0], [], []
     for text in texts:
-        found = feature_indices(text)
+        found = np.sort(feature_indices(text))
         indices.extend(found.tolist())
         values.extend([1.0 / math.sqrt(len(found))] * len(found) if len(found) else [])
         indptr.append(len(indices))

@@ -32,8 +32,8 @@ def test_feminine_and_past_forms_share_most_features_with_the_masculine_form():
 
 def test_features_are_the_same_in_every_process():
     # CRC-32, not hash(): a fixed expectation holds whatever PYTHONHASHSEED is.
-    assert feature_indices("Hi").tolist() == sorted(feature_indices("hi").tolist())
-    assert feature_indices("order 48213") .tolist() == feature_indices("order 99999").tolist()
+    assert sorted(feature_indices("Hi").tolist()) == sorted(feature_indices("hi").tolist())
+    assert set(feature_indices("order 48213").tolist()) == set(feature_indices("order 99999").tolist())
     assert len(feature_indices("!!")) > 0
 
 
