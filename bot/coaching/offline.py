@@ -16,7 +16,7 @@ from bot.messages import message
 
 #: Added to every classifier threshold for whole drafts: a draft has many sentences, and
 #: each is a chance of a false alarm (tuned on tests/data/drafts.jsonl and holdout.jsonl).
-DRAFT_MARGIN = 0.05
+DRAFT_MARGIN = 0.1
 #: How much lower the stay-calm threshold is when the customer was rude (sarcasm back).
 RUDE_CUSTOMER_EASING = 0.15
 #: Customer-classifier "feedback" probability from which a thank-you counts as hearing an

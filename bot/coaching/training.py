@@ -6,9 +6,10 @@ hash of each text, the rows are sorted, and liblinear runs with a fixed seed, so
 corpus and guidelines always give the same model.
 
 Per guideline: positives are its violation sentences and its examples' bad drafts; negatives
-are every benign sentence of every guideline, the examples' good drafts and their sentences,
-and (with less weight) the other guidelines' violations. The decision threshold is set on
-the dev split: the score that only a small share of dev benign sentences reach.
+are every benign sentence of every guideline and the examples' good drafts and their
+sentences (the other guidelines' violations are left out, see OTHER_VIOLATION_WEIGHT). The
+decision threshold is set on the dev split: the score that only a small share of dev benign
+sentences reach.
 """
 
 from __future__ import annotations
@@ -28,14 +29,16 @@ from bot.coaching.text import sentences
 
 SEED = 20261130
 #: Inverse regularisation strength of every classifier.
-C = 4.0
+C = 16.0
 #: Share of dev benign sentences allowed over a guideline's threshold.
 DEV_FALSE_ALARMS = 0.004
 MIN_THRESHOLD = 0.5
 #: Share of dev customer messages over a customer classifier's threshold that must be right.
 CUSTOMER_PRECISION = 0.95
-#: Weight of another guideline's violation as a negative example.
-OTHER_VIOLATION_WEIGHT = 0.3
+#: Weight of another guideline's violation as a negative example. Zero: on the dev split,
+#: leaving them out raised mean recall at the same false-alarm rate (0.54 -> 0.61); many
+#: violations break two guidelines at once.
+OTHER_VIOLATION_WEIGHT = 0.0
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def guideline_rows(
             rows.append(Row(s.text, True))
         elif not s.violation:
             rows.append(Row(s.text, False))
-        elif not dev:  # dev measures one guideline against benign lines only
+        elif not dev and OTHER_VIOLATION_WEIGHT:  # dev: one guideline against benign lines
             rows.append(Row(s.text, False, OTHER_VIOLATION_WEIGHT))
     if not dev:
         for guideline in guidelines.guidelines:

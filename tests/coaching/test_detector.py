@@ -4,6 +4,7 @@ one-line refusals of a model trained for other guidelines."""
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import yaml
 from bot import PROMPTS_DIR
 from bot.cli import main
 from bot.coaching.detector import DEFAULT_MODEL, ModelMismatch, load_detector
-from bot.coaching.features import feature_indices
+from bot.coaching.features import DIMENSION, feature_indices
 from bot.coaching.guidelines import load_guidelines
 from bot.coaching.offline import OfflineReviewer
 
@@ -31,10 +32,12 @@ def test_feminine_and_past_forms_share_most_features_with_the_masculine_form():
 
 
 def test_features_are_the_same_in_every_process():
-    # CRC-32, not hash(): a fixed expectation holds whatever PYTHONHASHSEED is.
-    assert sorted(feature_indices("Hi").tolist()) == sorted(feature_indices("hi").tolist())
-    assert set(feature_indices("order 48213").tolist()) == set(feature_indices("order 99999").tolist())
-    assert len(feature_indices("!!")) > 0
+    # CRC-32, not hash(): the bucket of a word is fixed, whatever PYTHONHASHSEED is.
+    assert zlib.crc32(b"w:hi") % DIMENSION in feature_indices("Hi").tolist()
+    assert zlib.crc32(b" hi ") % DIMENSION in feature_indices("hi").tolist()
+    assert set(feature_indices("order 48213").tolist()) == set(
+        feature_indices("order 99999").tolist())  # digits fold to 0
+    assert len(feature_indices("!!")) > 0 and len(feature_indices("!")) == 0
 
 
 @pytest.fixture(scope="module")
