@@ -66,10 +66,13 @@ class Runtime:
         )
         if self._owns_storage:
             storage.upgrade()
-        coach = self._coach or Coach.build(
-            settings.model_settings() if settings.uses_model else None, settings.guidelines_file
-        )
-        report_model_status(coach)
+        coach = self._coach
+        if coach is None:
+            coach = Coach.build(
+                settings.model_settings() if settings.uses_model else None,
+                settings.guidelines_file,
+            )
+            report_model_status(coach)
         self._review_pool = WorkPool(settings.workers, "review")
         self._listener_pool = started_pool(LISTENER_THREADS, "listener")
         self.services = Services(coach=coach, storage=storage, settings=settings,
@@ -198,7 +201,6 @@ def serve(settings: Settings, port: int | None = None) -> int:
     """``tone-coach serve``: HTTP mode, for production behind a public URL."""
     settings.check_slack(socket_mode=False)
     runtime = Runtime(settings).start()
-    configure_logging(settings)
     web_app = WebApp(runtime.app, settings.signing_secret, runtime.services.ack_first)
     shutdown = Shutdown(runtime, web_app.drain_requests)
     try:
@@ -206,6 +208,7 @@ def serve(settings: Settings, port: int | None = None) -> int:
     except ConfigError:
         runtime.stop(0)
         raise
+    configure_logging(settings)
     _freeze_startup_objects()
     port = port or settings.port
     server = make_server(web_app, "0.0.0.0", port)
@@ -221,7 +224,6 @@ def run_socket_mode(settings: Settings) -> int:
 
     settings.check_slack(socket_mode=True)
     runtime = Runtime(settings).start()
-    configure_logging(settings)
     handler = SocketModeHandler(runtime.app, settings.app_token)
     shutdown = Shutdown(runtime, handler.close)
     try:
@@ -229,6 +231,7 @@ def run_socket_mode(settings: Settings) -> int:
     except ConfigError:
         runtime.stop(0)
         raise
+    configure_logging(settings)
     _freeze_startup_objects()
     handler.connect()
     shutdown.install_signal_handlers()

@@ -46,3 +46,14 @@ def test_importing_the_core_loads_no_slack_package():
 def test_importing_the_tips_logic_loads_no_slack_package():
     assert loaded_modules("bot.tips.catalog", "bot.tips.choose", "bot.tips.schedule",
                           "bot.tips.view", "bot.tips.preview") == []
+
+
+def test_slack_clients_are_built_in_one_place():
+    builders = ("WebClient(", "WebhookClient(", "AsyncWebClient(")
+    places = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "bot").rglob("*.py")
+                    if any(b in path.read_text(encoding="utf-8") for b in builders))
+    assert places == ["bot/slack/clients.py"]
+
+
+def test_importing_the_digest_loads_no_slack_package():
+    assert loaded_modules("bot.digest.compute", "bot.digest.report", "bot.digest.chart") == []

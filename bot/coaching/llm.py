@@ -191,9 +191,22 @@ class _RefusedParameters:
 REFUSED_PARAMETERS = _RefusedParameters()
 
 
+def _nobody_listens(exc: BaseException) -> str | None:
+    """``connection refused`` or ``unknown host`` when nothing can answer at that address:
+    retrying until the deadline would only keep the person waiting for the offline review."""
+    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, openai.APITimeoutError):
+        return None
+    cause = str(exc.__cause__ or "").lower()
+    if "refused" in cause:
+        return "connection refused"
+    if "name or service not known" in cause or "nodename nor servname" in cause:
+        return "unknown host"
+    return None
+
+
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIConnectionError):  # includes timeouts
-        return True
+        return _nobody_listens(exc) is None
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in (408, 409, 429) or exc.status_code >= 500
     return False
@@ -299,8 +312,11 @@ class LLMReviewer:
             ) from None
         except openai.APITimeoutError:
             raise ModelUnavailable("the model timed out") from None
-        except openai.APIConnectionError:
-            raise ModelUnavailable("cannot reach the model endpoint") from None
+        except openai.APIConnectionError as exc:
+            reason = _nobody_listens(exc)
+            raise ModelUnavailable(
+                "cannot reach the model endpoint" + (f": {reason}" if reason else "")
+            ) from None
         except openai.APIStatusError as exc:
             asked = _retry_after(exc)
             if _is_transient(exc) and asked is not None:

@@ -9,23 +9,42 @@ exact: a pattern is skipped only when it could not have matched.
 from __future__ import annotations
 
 import re
-from re import _constants as sre  # the standard library's own regex parser, stable since 3.11
-from re import _parser as sre_parse
+from functools import cache
+from types import ModuleType
 
 Factors = frozenset[str] | None  # None: nothing is known, always run the pattern
 
 
+@cache
+def stdlib_parser() -> tuple[ModuleType, ModuleType] | None:
+    """The standard library's own regex parser and its constants, or None.
+
+    They are private (``re._parser``), so they are looked up only when needed and their
+    absence in some future Python only turns the prefilter off: every pattern then runs.
+    """
+    try:
+        from re import _constants, _parser
+    except ImportError:
+        return None
+    return _parser, _constants
+
+
 def required_factors(pattern: str) -> Factors:
     """Strings (lowercase) of which any match of ``pattern`` contains at least one."""
+    parser = stdlib_parser()
+    if parser is None:
+        return None
+    sre_parse, _ = parser
     try:
         parsed = sre_parse.parse(pattern, re.IGNORECASE)
-    except re.error:
+    except (re.error, AttributeError, TypeError):
         return None
     return _sequence(list(parsed))
 
 
 def _sequence(items: list) -> Factors:
     """The best factor set of a sequence: the one whose shortest string is longest."""
+    sre = stdlib_parser()[1]  # type: ignore[index] - only reached when the parser exists
     best: Factors = None
     run = ""
 
@@ -46,6 +65,7 @@ def _sequence(items: list) -> Factors:
 
 
 def _element(op, arg) -> Factors:  # noqa: ANN001 - sre_parse's own types
+    sre = stdlib_parser()[1]  # type: ignore[index]
     if op is sre.SUBPATTERN:
         return _sequence(list(arg[-1]))
     if op is sre.BRANCH:

@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import Executor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.slack.listeners import register_all
@@ -23,7 +24,23 @@ LISTENER_THREADS = 16
 BOT_SCOPES = [
     "commands", "chat:write", "reactions:read", "reactions:write", "channels:history",
     "groups:history", "users:read",
+    # conversations.info, to tell channels shared with another organisation
+    "channels:read", "groups:read",
+    # usergroups.users.list, for a user group in TONE_COACH_ADMINS
+    "usergroups:read",
+    "files:write",  # the weekly digest's chart
 ]
+
+
+class _NotOurToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it does
+    (Settings gave the client that very token), so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_NotOurToken())
 
 
 def build_app(services: Services, listener_executor: Executor) -> App:

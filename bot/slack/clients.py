@@ -9,6 +9,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.webhook import WebhookClient
 
 from bot.settings import Settings
 
@@ -25,6 +26,17 @@ def web_client(api_url: str | None, token: str | None = None) -> WebClient:
             RateLimitErrorRetryHandler(max_retry_count=3),
         ],
         **kwargs,
+    )
+
+
+def response_url_client(response_url: str) -> WebhookClient:
+    """A client for one ``response_url`` (slash commands, shortcuts), with the same retries."""
+    return WebhookClient(
+        response_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
     )
 
 

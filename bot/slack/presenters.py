@@ -12,6 +12,13 @@ Kinds:
 - ``thread``: a reaction; a placeholder in the message's thread, updated in place.
 - ``watch``: a watched channel; :eyes: while working, then :white_check_mark: for a good draft
   or the review in the thread, and problems told privately.
+- ``private``: a reaction in a channel shared with another organisation; the review goes
+  only to whoever reacted (ephemeral, or a direct message), nothing in the thread.
+- ``private_watch``: a watched channel that is shared with another organisation; no
+  reactions, nothing for a good draft, a review that needs work only to its author.
+
+Which of ``thread``/``watch`` or ``private``/``private_watch`` applies is decided by
+:func:`bot.slack.audience.audience_in`.
 """
 
 from __future__ import annotations
@@ -22,13 +29,13 @@ from typing import Any, Literal, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.slack.blocks import notice, working_message
+from bot.slack.clients import response_url_client
 
 log = logging.getLogger(__name__)
 
-PresenterKind = Literal["ephemeral", "shortcut", "thread", "watch"]
+PresenterKind = Literal["ephemeral", "shortcut", "thread", "watch", "private", "private_watch"]
 WORKING_REACTION = "eyes"
 GOOD_REACTION = "white_check_mark"
 
@@ -83,6 +90,8 @@ def presenter_for(target: ReplyTo, client: WebClient | None) -> Presenter:
         return ThreadReply(target, client)
     if target.kind == "watch":
         return WatchReply(target, client)
+    if target.kind in ("private", "private_watch"):
+        return PrivateReply(target, client)
     raise ValueError(f"unknown presenter kind {target.kind!r}")
 
 
@@ -91,7 +100,7 @@ class ResponseUrlReply:
 
     def __init__(self, target: ReplyTo) -> None:
         self.target = target
-        self._webhook = WebhookClient(target.response_url or "")
+        self._webhook = response_url_client(target.response_url or "")
 
     def start(self) -> None:
         if self.target.kind == "shortcut":  # a command's ack already said it
@@ -190,12 +199,47 @@ class WatchReply:
                 log.info("reaction %s %s failed: %s", action, name, exc.response.get("error"))
 
 
+class PrivateReply:
+    """Only the person in ``target.user_id`` sees anything; nothing is posted in the channel."""
+
+    def __init__(self, target: ReplyTo, client: WebClient) -> None:
+        self.target = target
+        self.client = client
+
+    def start(self) -> None:
+        pass  # a placeholder would be public, and an ephemeral one cannot be updated
+
+    def show(self, verdict: str, message: dict) -> None:
+        if self.target.kind == "private_watch" and verdict == "ok":
+            return  # the author did not ask; a good draft needs no word
+        post_privately(self.client, self.target.channel_id, self.target.user_id, message)
+
+    def refuse(self, text: str) -> None:
+        tell_privately(self.client, self.target.channel_id, self.target.user_id, text)
+
+    def fail(self, text: str) -> None:
+        tell_privately(self.client, self.target.channel_id, self.target.user_id, text)
+
+
 def tell_privately(client: WebClient, channel: str, user: str, text: str) -> None:
-    """An ephemeral note in the channel, or a direct message when that is impossible."""
+    """A short note of ours, only for ``user``: see :func:`post_privately`."""
+    post_privately(client, channel, user, notice(text))
+
+
+def post_privately(client: WebClient, channel: str, user: str, message: dict) -> bool:
+    """An ephemeral message in the channel, or a direct message when that is impossible.
+
+    Returns False (and logs) when neither reached the user.
+    """
     try:
-        client.chat_postEphemeral(channel=channel, user=user, **notice(text))
-    except SlackApiError:
-        try:
-            client.chat_postMessage(channel=user, **notice(text))
-        except SlackApiError as exc:
-            log.warning("could not tell a user what went wrong: %s", exc.response.get("error"))
+        client.chat_postEphemeral(channel=channel, user=user, **message)
+        return True
+    except SlackApiError as exc:
+        log.info("ephemeral message refused (%s); sending a direct message",
+                 exc.response.get("error"))
+    try:
+        client.chat_postMessage(channel=user, **message)
+        return True
+    except SlackApiError as exc:
+        log.warning("could not reach a user privately: %s", exc.response.get("error"))
+        return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 
@@ -18,7 +19,7 @@ from bot.coaching.review import Review
 from bot.slack.blocks import review_message
 from bot.slack.drafts import DraftRequest
 from bot.slack.fetch import explain
-from bot.slack.presenters import Presenter
+from bot.slack.presenters import Presenter, ReplyTo
 from bot.storage import ReviewRecord, Storage
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,18 @@ class ReviewService:
         """Guideline titles in ``language``, for showing findings."""
         return {g.id: g.localized_title(language) for g in self.coach.guidelines.guidelines}
 
-    def run(self, request: DraftRequest, presenter: Presenter) -> Review | None:
-        """Review the draft and present it; returns the review, or None if there is none."""
+    def run(
+        self,
+        request: DraftRequest,
+        presenter: Presenter,
+        on_started: Callable[[ReplyTo], None] | None = None,
+    ) -> Review | None:
+        """Review the draft and present it; returns the review, or None if there is none.
+
+        ``on_started`` gets the presenter's target once "Reviewing…" is showing (with the
+        placeholder's ts, if it posted one), for a caller that keeps it, e.g. to resume
+        the review elsewhere without posting a second placeholder.
+        """
         try:
             check_draft(request.draft)
         except DraftError as exc:
@@ -58,6 +69,8 @@ class ReviewService:
             self._running.add(presenter)
         try:
             presenter.start()
+            if on_started is not None:
+                on_started(presenter.target)
             review, message = self._review(request)
             if id(presenter) in self._abandoned:
                 return None  # its author was already told to ask again
@@ -107,6 +120,7 @@ class ReviewService:
             completion_tokens=review.completion_tokens,
             cached_tokens=review.cached_tokens,
             reasoning_tokens=review.reasoning_tokens,
+            fallback=review.fallback,
         )
         try:
             return self.storage.reviews.record(record)

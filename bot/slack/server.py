@@ -1,4 +1,4 @@
-"""Running the app: HTTP (WSGI under waitress) for production, Socket Mode for laptops."""
+"""The HTTP edge: the WSGI app (health check, draining, malformed payloads) and its server loop."""
 
 from __future__ import annotations
 

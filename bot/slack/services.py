@@ -9,7 +9,9 @@ from typing import Any
 
 from bot.coaching.coach import Coach
 from bot.settings import Settings
+from bot.slack.channels import ChannelDirectory
 from bot.slack.clients import SlackClients
+from bot.slack.permissions import Admins, SettingsGuard
 from bot.slack.pools import WorkPool
 from bot.slack.priority import AckFirst
 from bot.slack.review_flow import ReviewService
@@ -32,9 +34,14 @@ class Services:
     ack_first: AckFirst = field(default_factory=AckFirst)
     pool: WorkPool | None = None
     reviews: ReviewService = field(init=False)
+    # Which channels are shared with another organisation (conversations.info, cached).
+    channels: ChannelDirectory = field(default_factory=ChannelDirectory)
+    # Who may change a channel's settings (TONE_COACH_ADMINS).
+    guard: SettingsGuard = field(init=False)
 
     def __post_init__(self) -> None:
         self.reviews = ReviewService(self.coach, self.storage)
+        self.guard = SettingsGuard(Admins.parse(self.settings.admins))
         if self.clients is None:
             self.clients = SlackClients(self.settings, self._installation_store())
 

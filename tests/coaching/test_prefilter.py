@@ -57,3 +57,27 @@ def test_no_pattern_that_matches_is_ever_skipped():
             windowed = {m.span() for s, e in windows(factors, lowered)
                         for m in regex.finditer(text, s, e)}
             assert set(full) <= windowed, (pattern, text[:80])
+
+
+def test_the_private_regex_parser_is_not_imported_at_module_level():
+    import ast
+    from pathlib import Path
+
+    import bot.coaching.prefilter as prefilter
+
+    tree = ast.parse(Path(prefilter.__file__).read_text(encoding="utf-8"))
+    top_level = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    names = {alias.name for node in top_level for alias in node.names}
+    modules = {getattr(node, "module", None) for node in top_level}
+    assert not ({"_parser", "_constants", "sre_parse"} & names)
+    assert "re._parser" not in names | modules
+
+
+def test_without_the_private_parser_every_pattern_still_runs(monkeypatch):
+    from bot.coaching import prefilter
+    from bot.coaching.coach import Coach
+
+    monkeypatch.setattr(prefilter, "stdlib_parser", lambda: None)
+    assert prefilter.required_factors(r"as\s+I\s+already") is None
+    review = Coach.build(None).review("As I already explained, that's how our billing works.")
+    assert "dont-argue" in review.guideline_ids

@@ -72,11 +72,21 @@ class RunningApp:
         }
         return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded", headers)
 
+    def answer(self, text: str, **options) -> dict:
+        """Send a command acknowledged with nothing and answered through response_url;
+        return that answer's body."""
+        trigger = f"answer-{time.monotonic_ns()}"
+        reply = self.command(text, trigger=trigger, **options)
+        assert reply.status == 200 and not reply.body, reply.body
+        return self.slack.wait_for_response(trigger)[0].args
+
     def event(self, event: dict, *, event_id: str | None = None,
               headers: dict | None = None) -> Reply:
+        channel = event.get("channel") or (event.get("item") or {}).get("channel", "")
         body = {
             "token": "x", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
             "event_id": event_id or f"Ev{time.monotonic_ns()}", "event_time": int(time.time()),
+            "is_ext_shared_channel": self.slack.is_ext_shared(channel),
             "event": event,
             "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
         }

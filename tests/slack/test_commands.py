@@ -80,8 +80,8 @@ def test_a_model_that_times_out_falls_back_to_the_offline_review(app, slack, mod
 
 
 def test_watch_and_unwatch_toggle_the_channel(app):
-    reply = app.command("watch", channel="CDRAFTS")
-    assert "watching" in reply.json["text"]
+    answer = app.answer("watch", channel="CDRAFTS")
+    assert "watching" in answer["text"] and answer["response_type"] == "ephemeral"
     assert app.services.storage.channels.is_watched("T1", "CDRAFTS")
-    app.command("unwatch", channel="CDRAFTS")
+    app.answer("unwatch", channel="CDRAFTS")
     assert not app.services.storage.channels.is_watched("T1", "CDRAFTS")

@@ -110,7 +110,7 @@ def test_start_up_logs_a_retiring_model_once_and_a_gone_model_as_an_error(caplog
     import logging
     from datetime import date, timedelta
 
-    from bot.slack.server import report_model_status
+    from bot.runtime import report_model_status
     from tests.coaching.test_llm import make_coach
     from tests.fakes.openai_api import FakeOpenAI
 
@@ -123,3 +123,40 @@ def test_start_up_logs_a_retiring_model_once_and_a_gone_model_as_an_error(caplog
     [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert shutdown in warning.getMessage()
     assert "gpt-4-retired" in error.getMessage() and "does not exist" in error.getMessage()
+
+
+def test_a_token_slack_refuses_stops_start_up_with_one_line(tmp_path, slack):
+    slack.fail("auth.test", "invalid_auth")
+    env = clean_env(SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-revoked",
+                    SLACK_API_URL=slack.api_url, DATABASE_URL=f"sqlite:///{tmp_path}/t.db",
+                    PORT=str(free_port()))
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "SLACK_BOT_TOKEN" in line and "invalid_auth" in line and "xoxb-revoked" not in line
+
+
+def test_an_unreachable_slack_is_retried_while_health_checks_already_answer(tmp_path):
+    port = free_port()
+    env = clean_env(SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-test",
+                    SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/",
+                    DATABASE_URL=f"sqlite:///{tmp_path}/t.db", PORT=str(port))
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "cannot be reached" in output and "Traceback" not in output

@@ -184,7 +184,7 @@ def test_token_details_are_kept_for_costs(storage: Storage) -> None:
 
     from bot.storage.schema import Review
 
-    review_id = storage.record_review(review([], cached_tokens=800, reasoning_tokens=90))
+    review_id = storage.reviews.record(review([], cached_tokens=800, reasoning_tokens=90))
     with storage.engine.connect() as connection:
         row = connection.execute(select(Review).where(Review.id == review_id)).one()
     assert (row.prompt_tokens, row.cached_tokens) == (900, 800)

@@ -13,6 +13,7 @@ import logging
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.slack.audience import Audience, audience_in
 from bot.slack.drafts import DraftRequest, plain_text
 from bot.slack.fetch import fetch_parent
 from bot.slack.presenters import ReplyTo, presenter_for
@@ -61,6 +62,10 @@ def _review_if_watched(services: Services, body: dict, client: WebClient, team: 
         draft=plain_text(event.get("text")),
         context=context,
     )
-    target = ReplyTo("watch", team, channel, request.user_id, message_ts=ts,
+    # Watched before it was shared with another organisation: nothing the customer sees.
+    audience = audience_in(services.channels, client, channel,
+                           services.settings.shared_channels, body)
+    kind = "watch" if audience is Audience.CHANNEL else "private_watch"
+    target = ReplyTo(kind, team, channel, request.user_id, message_ts=ts,
                      thread_ts=thread_ts or ts)
     services.reviews.run(request, presenter_for(target, client))

@@ -8,6 +8,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.audience import Audience, audience_in
 from bot.slack.drafts import DraftRequest, plain_text
 from bot.slack.fetch import explain, fetch_message
 from bot.slack.presenters import ReplyTo, presenter_for, tell_privately
@@ -33,6 +34,8 @@ def _review_reacted_message(services: Services, body: dict, client: WebClient, t
     event = body["event"]
     item = event.get("item") or {}
     channel, ts, user = item.get("channel", ""), item.get("ts", ""), event.get("user", "")
+    audience = audience_in(services.channels, client, channel,
+                           services.settings.shared_channels, body)
     try:
         message = fetch_message(client, channel, ts)
     except SlackApiError as exc:
@@ -48,6 +51,7 @@ def _review_reacted_message(services: Services, body: dict, client: WebClient, t
         draft=plain_text(message.text),
         context=plain_text(message.parent_text) or None,
     )
-    target = ReplyTo("thread", team_id, channel, user, message_ts=ts,
+    kind = "thread" if audience is Audience.CHANNEL else "private"
+    target = ReplyTo(kind, team_id, channel, user, message_ts=ts,
                      thread_ts=message.thread_ts or ts)
     services.reviews.run(request, presenter_for(target, client))
