@@ -15,6 +15,9 @@ from slack_sdk import WebClient
 from bot.settings import SharedChannels
 from bot.slack.channels import ChannelDirectory
 
+#: Recorded on a tip or digest subscription paused because the channel became shared.
+SHARED_CHANNEL = "shared_channel"
+
 
 class Audience(StrEnum):
     CHANNEL = "channel"  # the channel or a thread in it: everyone in the channel reads it

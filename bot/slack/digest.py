@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot.digest.compute import team_digest
 from bot.digest.schedule import due_digest_day, week_of
 from bot.digest.texts import DigestText, alt_text, load_digest_texts, render_digest
+from bot.slack.audience import SHARED_CHANNEL, Audience, audience_in
 from bot.slack.blocks import MAX_BLOCKS, section
 from bot.slack.clients import ClientForTeam
 from bot.slack.escape import escape, truncate
@@ -30,7 +31,7 @@ NOT_INSTALLED = "not_installed"
 PAUSING_ERRORS = frozenset({
     "not_in_channel", "channel_not_found", "is_archived", "account_inactive", "token_revoked",
     "invalid_auth", "not_authed", "missing_scope", "restricted_action", "team_access_not_granted",
-    "ekm_access_denied", NOT_INSTALLED,
+    "ekm_access_denied", NOT_INSTALLED, SHARED_CHANNEL,
 })
 HEADER_LIMIT = 150  # Slack's limit for a header block's text
 
@@ -96,6 +97,13 @@ class DigestDeliverer:
             log.warning("no installation for team %s: pausing the digest in %s", team, channel)
             store.pause(team, channel, NOT_INSTALLED, now=now)
             return DigestResult(team, channel, week, "paused", NOT_INSTALLED)
+        policy = self.services.settings.shared_channels
+        if audience_in(self.services.channels, client, channel, policy) is Audience.REQUESTER:
+            # Shared with another organisation since it subscribed: coaching figures there
+            # would be read by customers.
+            log.warning("digest for %s/%s paused: the channel is shared", team, channel)
+            store.pause(team, channel, SHARED_CHANNEL, now=now)
+            return DigestResult(team, channel, week, "paused", SHARED_CHANNEL)
         # Everything is built before claiming, so that a failure here cannot use up the week.
         message, chart, alt, title = self._build(sub, day)
         if not store.claim(team, channel, week, now=now):

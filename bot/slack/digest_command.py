@@ -13,6 +13,7 @@ from bot.digest.schedule import (
     parse_digest_schedule,
     week_of,
 )
+from bot.slack.audience import SHARED_CHANNEL
 from bot.slack.blocks import notice
 from bot.slack.escape import escape
 from bot.slack.services import Services
@@ -34,6 +35,9 @@ _PROBLEMS = {
     "is_archived": "this channel is archived: unarchive it",
     "not_installed": "Tone Coach is not installed in this workspace: reinstall it",
     "missing_scope": "Tone Coach lacks a permission: reinstall it to grant it",
+    SHARED_CHANNEL: ("this channel is now shared with another organisation, where people "
+                     "outside your team would read it: stop sharing it, or ask whoever runs "
+                     "Tone Coach to set TONE_COACH_SHARED_CHANNELS=allow"),
 }
 USAGE = (
     "Weekly digest: once a week, the team's coaching figures and an 8-week chart here.\n"
@@ -50,11 +54,13 @@ def handle_digest_command(services: Services, command: dict, rest: str,
     now = now or datetime.now(UTC)
     store = services.storage.digests
     team, channel = command.get("team_id", ""), command.get("channel_id", "")
+    user = command.get("user_id", "")
     words = rest.split()
     if not words:
         return notice(status(services, store.subscription(team, channel), now))
     if len(words) == 1 and words[0].lower() in ("off", "stop"):
         if store.unsubscribe(team, channel):
+            services.storage.settings_log.record(team, channel, user, "digest_off", now=now)
             return notice(f"The weekly digest in this channel is off. To start it again: "
                           f"`{EXAMPLE}`.")
         return notice("This channel had no weekly digest, so there was nothing to stop.")
@@ -66,6 +72,9 @@ def handle_digest_command(services: Services, command: dict, rest: str,
         return notice(f":warning: {escape(str(exc))}")
     sub = schedule.for_channel(team, channel)
     store.subscribe(sub, now=now)
+    services.storage.settings_log.record(team, channel, user, "digest_on",
+                                         resubscribe(sub).removeprefix("/tone-check digest "),
+                                         now=now)
     return notice(
         f"Done: <#{escape(channel)}> gets the weekly digest {describe(sub)}.\n{SCOPE}\n"
         f"First digest: {when(next_digest(sub, now), sub.timezone)}. "

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.audience import Audience, audience_in
+from bot.slack.audience import SHARED_CHANNEL, Audience, audience_in
 from bot.slack.services import Services
 from bot.slack.tip_blocks import tip_message
 from bot.storage import TipSubscription
@@ -25,8 +25,6 @@ log = logging.getLogger(__name__)
 FINDINGS_DAYS = 14
 #: Recorded as the error when the workspace has no installation (OAuth) to post with.
 NOT_INSTALLED = "not_installed"
-#: Recorded when the channel is now shared with another organisation (Slack Connect).
-SHARED_CHANNEL = "shared_channel"
 # Errors that no retry can fix: a person has to act (invite the bot, reinstall the app...).
 # They pause the channel's tips, and /tone-check tips explains how to resume.
 PAUSING_ERRORS = frozenset({

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.slack.audience import SHARED_CHANNEL
 from bot.slack.blocks import notice
 from bot.slack.escape import escape
-from bot.slack.tip_delivery import NOT_INSTALLED, SHARED_CHANNEL
+from bot.slack.tip_delivery import NOT_INSTALLED
 from bot.storage import Storage, TipSubscription
 from bot.tips.schedule import (
     EXAMPLE,

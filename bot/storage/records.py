@@ -85,7 +85,7 @@ class TipSubscription:
             raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown time zone {self.timezone!r}") from exc
         object.__setattr__(self, "weekdays", tuple(self.weekdays))
         if not self.weekdays:
@@ -162,7 +162,7 @@ class DigestSubscription:
             raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown time zone {self.timezone!r}") from exc
         if not self.language:
             raise ValueError("language cannot be empty")

@@ -91,3 +91,9 @@ def test_the_window_is_eight_weeks_of_local_days_ending_before_the_digest_day():
     lengths = {(b - a).total_seconds() / 3600
                for a, b in zip(window.starts, [*window.starts[1:], window.end], strict=True)}
     assert lengths == {168.0, 169.0}
+
+
+def test_a_very_long_time_zone_is_refused_like_any_unknown_one():
+    with pytest.raises(DigestScheduleError) as caught:
+        parse_digest_schedule(f"mon 09:00 {'x' * 5000}")
+    assert "isn't a time zone I know" in str(caught.value)

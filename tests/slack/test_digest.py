@@ -212,11 +212,10 @@ def test_the_fake_refuses_uploads_the_way_slack_does(client, slack):
 
 
 def test_the_digest_command_subscribes_shows_and_stops(app, storage):
-    done = app.command("digest mon 09:00 europe/tallinn ru", channel="CLEADS")
-    assert done.status == 200
+    done = app.answer("digest mon 09:00 europe/tallinn ru", channel="CLEADS")["text"]
     assert ("Done: <#CLEADS> gets the weekly digest every *Monday at 09:00 Europe/Tallinn*, "
-            "in Russian.") in done.json["text"]
-    assert "every channel of this workspace" in done.json["text"]
+            "in Russian.") in done
+    assert "every channel of this workspace" in done
     sub = storage.digests.subscription(TEAM, "CLEADS")
     assert (sub.weekday, sub.time, sub.timezone, sub.language) == (
         "mon", "09:00", "Europe/Tallinn", "ru")
@@ -224,13 +223,53 @@ def test_the_digest_command_subscribes_shows_and_stops(app, storage):
     shown = app.command("digest", channel="CLEADS").json["text"]
     assert "Next digest: Monday" in shown and "/tone-check digest off" in shown
 
-    assert "is off" in app.command("digest off", channel="CLEADS").json["text"]
+    assert "is off" in app.answer("digest off", channel="CLEADS")["text"]
     assert storage.digests.subscription(TEAM, "CLEADS") is None
     assert "no weekly digest yet" in app.command("digest", channel="CLEADS").json["text"]
 
 
 def test_a_bad_digest_schedule_gets_a_friendly_answer_that_pings_nobody(app, storage):
-    reply = app.command("digest @channel 09:00 UTC").json["text"]
+    reply = app.answer("digest @channel 09:00 UTC")["text"]
     assert reply.startswith(":warning: `@\u2060channel` isn't a weekday")
     assert "For example: `/tone-check digest mon 09:00 Europe/Tallinn en`" in reply
     assert storage.digests.subscriptions() == []
+
+
+# --- who may change it, and channels shared with another organisation ------------------
+
+
+def test_only_admins_change_the_digest_and_every_change_is_recorded(slack, model, storage):
+    from tests.slack.conftest import start_app
+
+    app, server = start_app(slack, model, storage, admins_text="ULEAD")
+    try:
+        refused = app.answer("digest mon 09:00 UTC", channel="CLEADS", user="UAGENT")["text"]
+        assert "<@ULEAD>" in refused and storage.digests.subscription(TEAM, "CLEADS") is None
+        app.answer("digest mon 09:00 UTC", channel="CLEADS", user="ULEAD")
+        assert "<@ULEAD>" in app.answer("digest off", channel="CLEADS", user="UAGENT")["text"]
+        assert storage.digests.subscription(TEAM, "CLEADS") is not None
+        app.answer("digest off", channel="CLEADS", user="ULEAD")
+        changes = storage.settings_log.changes(TEAM, "CLEADS")
+        assert [(c.user_id, c.action, c.detail) for c in changes] == [
+            ("ULEAD", "digest_on", "mon 09:00 UTC en"), ("ULEAD", "digest_off", None)]
+        assert "turned the digest off" in app.command("help", channel="CLEADS").json["text"]
+    finally:
+        server.close()
+
+
+def test_no_digest_is_set_up_in_a_channel_shared_with_a_customer(app, slack, storage):
+    slack.share_with_customer("CCONNECT")
+    text = app.answer("digest mon 09:00 UTC", channel="CCONNECT")["text"]
+    assert "shared with another organisation" in text
+    assert storage.digests.subscription(TEAM, "CCONNECT") is None
+
+
+def test_a_digest_channel_that_became_shared_is_paused(services, client, slack, storage):
+    subscribe(storage, channel="CCONNECT")
+    slack.share_with_customer("CCONNECT")
+    [result] = deliver(services, client, tallinn(2026, 11, 30, 9, 0))
+    assert (result.status, result.error) == ("paused", "shared_channel")
+    assert posts(slack) == [] and slack.calls_to("files.getUploadURLExternal") == []
+    said = handle_digest_command(services, {"team_id": TEAM, "channel_id": "CCONNECT"}, "",
+                                 now=tallinn(2026, 11, 30, 10, 0))["text"]
+    assert "paused" in said and "shared with another organisation" in said

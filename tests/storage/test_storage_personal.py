@@ -6,8 +6,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.storage import ReviewRecord, Storage
+from bot.storage.schema import Finding
 from tests.storage.storage_helpers import NOW
 
 REVIEW = ReviewRecord(
@@ -80,3 +82,7 @@ def test_forgetting_removes_exactly_one_persons_rows(storage: Storage) -> None:
     assert [(c.user_id, c.action) for c in storage.settings_log.changes("T1", "C1")] == [
         (None, "watch"), ("UBOB", "unwatch")]
     assert mine not in [r.id for r in storage.reviews.recent("T1", "UANNA")]
+    # The findings (which repeat the author for the digest's counts) went with the review.
+    with storage.db.transaction() as session:
+        authors = session.scalars(select(Finding.user_id).where(Finding.team_id == "T1")).all()
+    assert sorted(authors) == ["UBOB", "UBOB"]

@@ -73,7 +73,8 @@ def register(app: App, services: Services) -> None:
         if text.lower() in ("", "help"):
             ack(**usage(services, command))
         elif (word == "watch" and rest in ("", "replies", "top")) or (
-                word == "unwatch" and not rest) or (word == "tips" and changes_tips(rest)):
+                word == "unwatch" and not rest) or (
+                word in ("tips", "digest") and changes_schedule(rest)):
             ack()
             services.in_background(change_settings, services, command, respond, client,
                                    word, text.partition(" ")[2])
@@ -121,8 +122,8 @@ def describe_change(change: SettingsChange) -> str:
     return f"{who} {what} on {change.created_at:%Y-%m-%d at %H:%M} UTC"
 
 
-def changes_tips(rest: str) -> bool:
-    """Whether ``/tone-check tips <rest>`` changes the schedule (not: show it, or help)."""
+def changes_schedule(rest: str) -> bool:
+    """Whether ``/tone-check tips|digest <rest>`` changes the schedule (not: show it, help)."""
     return bool(rest) and rest != "help"
 
 
@@ -136,8 +137,9 @@ def change_settings(services: Services, command: dict, respond: Respond, client:
         log.info("refused a settings change (%s) by %s in %s", word, user, channel)
         respond(response_type="ephemeral", **notice(services.guard.refusal()))
         return
-    feature = {"watch": "reviews of every draft", "tips": "daily tips"}.get(word)
-    turning_on = word == "watch" or (word == "tips" and rest.split()[0].lower()
+    feature = {"watch": "reviews of every draft", "tips": "daily tips",
+               "digest": "the weekly digest"}.get(word)
+    turning_on = word == "watch" or (word in ("tips", "digest") and rest.split()[0].lower()
                                      not in ("off", "stop"))
     if feature and turning_on:
         refusal = refusal_to_post_unasked(services.channels, client, channel,
@@ -150,6 +152,7 @@ def change_settings(services: Services, command: dict, respond: Respond, client:
         "watch": lambda: _watch(services, command, rest.strip().lower() or "top"),
         "unwatch": lambda: _unwatch(services, command),
         "tips": lambda: handle_tips_command(services.storage, command, rest),
+        "digest": lambda: _digest(services, command, rest),
     }[word]
     try:
         message = change()
