@@ -154,3 +154,15 @@ def test_a_team_adds_a_guideline_and_retrains_with_one_command(tmp_path, monkeyp
     review = json.loads(capsys.readouterr().out)
     assert "no-jargon" in [f["guideline"] for f in review["findings"]]
     assert main(["check", "--offline", "Hi Sam, I have asked our engineers to look at it."]) == 0
+
+
+def test_a_guideline_the_team_removed_needs_no_retraining(tmp_path):
+    data = yaml.safe_load((PROMPTS_DIR / "guidelines.yaml").read_text(encoding="utf-8"))
+    data["guidelines"] = [g for g in data["guidelines"] if g["id"] != "dont-argue"]
+    path = tmp_path / "ours.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    guidelines = load_guidelines(path)
+    review = OfflineReviewer(guidelines).review(
+        "As I already explained, that's how our billing works.")
+    assert review.verdict == "needs_work"
+    assert "dont-argue" not in review.guideline_ids
