@@ -30,6 +30,23 @@ TYPE_OR_PIPE = (
 )
 
 
+EVAL_HELP = """\
+Score the reviewer on labelled drafts: verdict accuracy (overall and per language), false
+alarms on good drafts, precision and recall per guideline, and how intact the rewrites are
+(untouched sentences, markup tokens, paragraphs and facts kept; fragments produced).
+
+The file is JSON Lines, UTF-8, one draft per line:
+
+  {"draft": "As I already explained, ...", "needs_work": true,
+   "context": "the customer's message (optional)",
+   "violations": ["dont-argue"], "language": "en", "id": "en-07"}
+
+draft (text) and needs_work (true/false) are required; violations lists the guideline ids
+the draft breaks; language (en, ru, pl, et, uk) is detected when missing; context and id
+are optional. An empty file or a line that is not such an object stops with exit code 2.
+"""
+
+
 class CLIError(Exception):
     """A problem to report on one line, with no traceback."""
 
@@ -81,10 +98,25 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--offline", action="store_true", help="never call the language model")
     check.set_defaults(handler=_check)
 
-    evaluate = commands.add_parser("eval", help="score the reviewer on a labelled JSONL file")
-    evaluate.add_argument("file")
+    evaluate = commands.add_parser(
+        "eval", help="score the reviewer on a labelled JSONL file",
+        description=EVAL_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluate.add_argument("file", help="labelled drafts, one JSON object per line (see below)")
     evaluate.add_argument("--offline", action="store_true", help="never call the language model")
     evaluate.set_defaults(handler=_eval)
+
+    train = commands.add_parser(
+        "train", help="retrain the offline detector from the corpus and the guidelines",
+        description="Fit the offline detector (needs scikit-learn: pip install -e '.[train]') "
+        "from prompts/corpus/ and each guideline's examples, and write it beside the "
+        "guidelines file as <name>.model.npz. Deterministic: the same data gives the same "
+        "model.",
+    )
+    train.add_argument("--guidelines", help="guidelines file (default $TONE_COACH_GUIDELINES "
+                       "or prompts/guidelines.yaml)")
+    train.add_argument("--corpus", help="corpus folder (default prompts/corpus)")
+    train.set_defaults(handler=_train)
 
     serve = commands.add_parser("serve", help="run the Slack app over HTTP (production)")
     serve.add_argument("--port", type=int, help="port to listen on (default $PORT, else 3000)")
@@ -194,6 +226,9 @@ def format_review(review, guidelines) -> str:  # noqa: ANN001
     if review.verdict == "needs_work":
         lines.append("Suggested rewrite:")
         lines += [f"  {line}" for line in review.rewrite.splitlines()]
+    if review.example:
+        lines.append("Example to follow:")
+        lines.append(f"  {review.example}")
     return "\n".join(lines)
 
 
@@ -208,6 +243,37 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     print(f"engine: {coach.engine}")
     print(evaluate(items, coach.review).format())
     sys.stdout.flush()
+    return EXIT_OK
+
+
+def _train(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from bot.coaching.guidelines import GuidelineError, load_guidelines
+
+    try:
+        from bot.coaching.training import format_dev_scores, train
+    except ImportError as exc:
+        raise CLIError(f"training needs scikit-learn ({exc.name} is missing): "
+                       "pip install -e '.[train]'") from None
+    try:
+        guidelines = load_guidelines(args.guidelines or settings.guidelines_file)
+    except GuidelineError as exc:
+        raise CLIError(str(exc)) from None
+    from bot.coaching.corpus import DEFAULT_CORPUS
+    from bot.coaching.detector import DEFAULT_MODEL
+
+    corpus_dir = Path(args.corpus) if args.corpus else DEFAULT_CORPUS
+    if not corpus_dir.is_dir():
+        raise CLIError(f"{corpus_dir}: no such corpus folder")
+    detector, corpus, scores = train(guidelines, corpus_dir)
+    source = Path(guidelines.source)
+    default = source.resolve() == (DEFAULT_MODEL.parent / "guidelines.yaml").resolve()
+    out = DEFAULT_MODEL if default else source.with_name(f"{source.stem}.model.npz")
+    detector.save(out)
+    print(corpus.summary())
+    print(format_dev_scores(scores))
+    print(f"wrote {out}")
     return EXIT_OK
 
 

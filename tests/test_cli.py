@@ -127,6 +127,35 @@ def test_db_upgrade_applies_migrations_and_reports_a_bad_url_on_one_line(tmp_pat
     assert len(bad.stderr.strip().splitlines()) == 1 and "hunter2" not in bad.stderr
 
 
+@pytest.mark.parametrize(("content", "says"), [
+    ("", "no labelled drafts"),
+    ("\n\n", "no labelled drafts"),
+    ('{"draft": "Hi", "needs_work": true}\nnot json\n', ":2: not a labelled draft"),
+    ('{"draft": "Hi"}\n', ":1: not a labelled draft"),
+    ('{"draft": "", "needs_work": false}\n', ":1: not a labelled draft"),
+    ('["draft", true]\n', ":1: not a labelled draft"),
+])
+def test_eval_refuses_an_empty_or_malformed_file_on_one_line(tmp_path, content, says):
+    path = tmp_path / "drafts.jsonl"
+    path.write_text(content, encoding="utf-8")
+    result = run("eval", str(path), "--offline")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and says in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_help_documents_the_file_format_and_eval_shows_rewrite_integrity():
+    from tests.coaching import CORPUS
+
+    help_text = run("eval", "--help").stdout
+    for field in ('"draft"', '"needs_work"', '"violations"', '"context"', '"language"'):
+        assert field in help_text
+    result = run("eval", str(CORPUS), "--offline")
+    for figure in ("untouched sentences kept", "markup tokens kept", "paragraphs kept",
+                   "facts kept", "fragments produced", "needs-work recall"):
+        assert figure in result.stdout
+
+
 def test_a_refused_model_connection_answers_offline_at_once_with_the_reason():
     # The default deadline is 45 s: retrying a port nobody listens on would use all of it.
     env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from bot.coaching.language import detect_language
 from bot.coaching.review import Review
-from bot.coaching.text import numbers
+from bot.coaching.rewrite import facts, is_fragment, layout, markup_tokens
+from bot.coaching.text import numbers, sentences
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class EvalReport:
     false_neg: Counter = field(default_factory=Counter)
     rewrites: int = 0
     rewrites_kept_numbers: int = 0
+    integrity: Counter = field(default_factory=Counter)  # see Integrity
 
     @property
     def accuracy(self) -> float:
@@ -50,6 +53,27 @@ class EvalReport:
     @property
     def numbers_kept(self) -> float:
         return self.rewrites_kept_numbers / self.rewrites if self.rewrites else 1.0
+
+    @property
+    def needs_work_recall(self) -> float | None:
+        bad = self.total - self.good_drafts
+        return self.caught / bad if bad else None
+
+    caught: int = 0
+
+    def _integrity_lines(self) -> list[str]:
+        i = self.integrity
+        return [
+            "",
+            "rewrite integrity (drafts flagged needs work)",
+            f"  untouched sentences kept  {_share(i['untouched_kept'], i['untouched'])}",
+            f"  markup tokens kept        {_share(i['markup_kept'], i['markup'])}",
+            f"  paragraphs kept           {_share(i['layout_kept'], self.rewrites)}",
+            f"  facts kept                {_share(i['facts_kept'], i['facts'])}",
+            f"  fragments produced        {i['fragments']} (in {i['changed']} changed or added "
+            "sentences)",
+            f"  not rescued, example shown {i['not_rescued']}",
+        ]
 
     def precision(self, guideline: str) -> float | None:
         found = self.true_pos[guideline] + self.false_pos[guideline]
@@ -67,6 +91,8 @@ class EvalReport:
         if not item.needs_work:
             self.good_drafts += 1
             self.false_alarms += said_needs_work
+        else:
+            self.caught += said_needs_work
         language = item.language or review.language
         tally = self.by_language.setdefault(language, [0, 0])
         tally[0] += right
@@ -83,6 +109,7 @@ class EvalReport:
             self.rewrites += 1
             rewrite_numbers = Counter(numbers(review.rewrite))
             self.rewrites_kept_numbers += not (Counter(numbers(item.draft)) - rewrite_numbers)
+            self.integrity.update(integrity(item.draft, review))
 
     def format(self) -> str:
         """A plain-text table for the terminal."""
@@ -93,11 +120,14 @@ class EvalReport:
             f"({self.false_alarms} of {self.good_drafts} good drafts)",
             f"numbers kept      {self.numbers_kept:.3f} ({self.rewrites_kept_numbers} of "
             f"{self.rewrites} rewrites kept every number of the draft)",
+            *self._integrity_lines(),
             "",
             "language  accuracy  drafts",
         ]
         for language, (right, total) in sorted(self.by_language.items()):
             lines.append(f"{language:<9} {right / total:8.3f}  {total:6d}")
+        lines += ["", "needs-work recall "
+                  f"{_fmt(self.needs_work_recall)} (of {self.total - self.good_drafts} drafts)"]
         lines += ["", "guideline        precision  recall  support"]
         guidelines = sorted(set(self.true_pos) | set(self.false_pos) | set(self.false_neg))
         for guideline in guidelines:
@@ -110,17 +140,73 @@ class EvalReport:
 
 
 def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _share(kept: int, total: int) -> str:
+    return f"{kept / total if total else 1.0:.3f} ({kept} of {total})"
+
+
+def _skeleton(text: str) -> list[str]:
+    """Each line's shape: blank, or its indentation and bullet/quote marker."""
+    shapes = []
+    for line in text.split("\n"):
+        marker = re.match(r"\s*(?:[-*•–]\s|\d+[.)]\s|>\s?)?", line)
+        shapes.append("" if not line.strip() else "|" + (marker.group(0) if marker else ""))
+    return shapes
+
+
+def integrity(draft: str, review: Review) -> Counter:
+    """How intact one rewrite is. Counts (kept out of total) of:
+
+    - untouched sentences: draft sentences no finding quotes from, found byte for byte in
+      the rewrite (greeting and sign-off included);
+    - markup tokens: `*bold*` markers, `code`, mentions, links, :emoji: (as a multiset);
+    - layout: the same lines, blank lines, bullets and quotes, in the same order;
+    - facts: numbers with the word a date or amount takes, links, e-mails, mentions;
+    - fragments: changed or added sentences that cannot stand (see rewrite.is_fragment).
+    """
+    rewrite = review.rewrite
+    counts: Counter = Counter()
+    quoted = [f.quote for f in review.findings]
+    for sentence in sentences(draft):
+        if any(q and (q in sentence.text or sentence.text in q) for q in quoted):
+            continue
+        counts["untouched"] += 1
+        counts["untouched_kept"] += sentence.text in rewrite
+    before, after = markup_tokens(draft), markup_tokens(rewrite)
+    counts["markup"] += sum(before.values())
+    counts["markup_kept"] += sum((before & after).values())
+    counts["layout_kept"] += _skeleton(draft) == _skeleton(rewrite)
+    before, after = facts(draft), facts(rewrite)
+    counts["facts"] += sum(before.values())
+    counts["facts_kept"] += sum((before & after).values())
+    original = {s.text for s in sentences(draft)}
+    shape = layout(rewrite)
+    for sentence in sentences(rewrite):
+        if sentence.text in original or not shape.in_body(sentence.start):
+            continue
+        counts["changed"] += 1
+        counts["fragments"] += is_fragment(sentence.text)
+    counts["not_rescued"] += review.example is not None
+    return counts
 
 
 def read_corpus(path: Path | str) -> list[LabelledDraft]:
-    """Read a JSONL eval file; a bad line is reported with its number."""
+    """Read a JSONL eval file; a bad line is reported with its number, an empty file too."""
     items = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text") from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            if not isinstance(row, dict) or not isinstance(row["draft"], str) \
+                    or not row["draft"].strip() or not isinstance(row["needs_work"], bool):
+                raise TypeError("needs a non-empty 'draft' and a true/false 'needs_work'")
             items.append(
                 LabelledDraft(
                     draft=row["draft"],
@@ -132,6 +218,8 @@ def read_corpus(path: Path | str) -> list[LabelledDraft]:
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: not a labelled draft ({exc})") from None
+    if not items:
+        raise ValueError(f"{path}: no labelled drafts in the file")
     return items
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -36,6 +37,8 @@ class OfflineRules(BaseModel):
     unless: PatternSet = Field(default_factory=dict)
     context: PatternSet = Field(default_factory=dict)
     required: PatternSet = Field(default_factory=dict)
+    #: A signal of the trained customer classifier that also makes `required` apply.
+    customer: Literal["upset", "feedback", "rude"] | None = None
 
     @field_validator("patterns", "unless", "context", "required")
     @classmethod
@@ -47,6 +50,28 @@ class OfflineRules(BaseModel):
                 except re.error as exc:
                     raise ValueError(f"{lang}: bad pattern {pattern!r}: {exc}") from None
         return value
+
+
+class Replacement(BaseModel):
+    """A flagged phrase and the wording the offline rewrite puts in its place."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    find: str = Field(min_length=1)
+    replace: str
+
+    @field_validator("find")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"bad pattern {value!r}: {exc}") from None
+        return value
+
+
+#: What kind of sentence the offline rewrite may add for a guideline (at most one of each).
+AddedKind = Literal["thanks", "empathy", "next_step"]
 
 
 class Guideline(BaseModel):
@@ -62,11 +87,20 @@ class Guideline(BaseModel):
     fix: Localized
     examples: list[Example] = Field(min_length=1)
     offline: OfflineRules = Field(default_factory=OfflineRules)
+    replacements: dict[str, list[Replacement]] = Field(default_factory=dict)
+    adds: AddedKind | None = None
+    #: The sentence to add instead of `fix` once the draft says the problem is solved.
+    fix_when_solved: Localized | None = None
 
     @field_validator("title", "explanation", "fix")
     @classmethod
     def _every_language(cls, value: Localized) -> Localized:
         return require_languages(value)
+
+    @field_validator("fix_when_solved")
+    @classmethod
+    def _every_language_if_given(cls, value: Localized | None) -> Localized | None:
+        return require_languages(value) if value is not None else None
 
     def localized_title(self, language: str) -> str:
         return self.title.get(language) or self.title["en"]

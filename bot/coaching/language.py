@@ -64,3 +64,9 @@ def _score(lang: str, text: str, words: list[str]) -> float:
     vocabulary = _WORDS[lang]
     word_hits = sum(1 for word in words if word in vocabulary)
     return word_hits + 1.5 * letter_hits
+
+
+def language_score(lang: str, text: str) -> float:
+    """How much ``text`` looks like ``lang``: its distinctive letters and common words."""
+    lowered = text.lower()
+    return _score(lang, lowered, _WORD.findall(lowered))

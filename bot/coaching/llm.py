@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_random_exponential
 
-from bot.coaching.guidelines import GuidelineSet
+from bot.coaching.guidelines import LANGUAGES, GuidelineSet
 from bot.coaching.language import detect_language
 from bot.coaching.privacy import Redaction, phone_regions
 from bot.coaching.prompts import Prompts
@@ -243,7 +243,9 @@ class LLMReviewer:
             max_retries=0,  # tenacity retries; two layers would multiply the attempts
             timeout=settings.request_timeout,
         )
-        self._system = prompts.system_message(guidelines)
+        # One system message per language (it carries that language's examples), each the
+        # same from request to request so that providers can cache it.
+        self._systems = {lang: prompts.system_message(guidelines, lang) for lang in LANGUAGES}
 
     @property
     def model(self) -> str:
@@ -259,10 +261,11 @@ class LLMReviewer:
         user = self.prompts.user_message(
             redaction.redact(draft), redaction.redact(context) if context else None
         )
+        system = self._systems.get(detect_language(draft), self._systems["en"])
         started = time.monotonic()
         for attempt in (1, 2):
             try:
-                completion = self._complete(user, started)
+                completion = self._complete(user, started, system)
                 content = completion.choices[0].message.content if completion.choices else None
                 reply = ModelReply.model_validate_json(_strip_fences(content or ""))
             except (ValidationError, openai.APIResponseValidationError, ValueError,
@@ -273,7 +276,7 @@ class LLMReviewer:
             return self._to_review(reply, draft, redaction, completion.usage)
         raise ModelUnavailable("the model's answer was not a valid review")
 
-    def _complete(self, user: str, started: float):  # noqa: ANN202 - openai's own type
+    def _complete(self, user: str, started: float, system: str):  # noqa: ANN202
         deadline = self.settings.deadline
 
         def out_of_time(state: RetryCallState) -> bool:
@@ -292,7 +295,8 @@ class LLMReviewer:
                     remaining = deadline - (time.monotonic() - started)
                     if remaining <= 0:
                         raise ModelUnavailable("the model did not answer before the deadline")
-                    return self._create(user, min(self.settings.request_timeout, remaining))
+                    timeout = min(self.settings.request_timeout, remaining)
+                    return self._create(user, timeout, system)
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise ModelConfigError(
                 f"the model endpoint refused the API key ({exc.status_code})"
@@ -325,14 +329,14 @@ class LLMReviewer:
             raise ModelUnavailable(f"the model endpoint answered {exc.status_code}") from None
         raise ModelUnavailable("the model did not answer before the deadline")
 
-    def _create(self, user: str, timeout: float):  # noqa: ANN202 - openai's own type
+    def _create(self, user: str, timeout: float, system: str):  # noqa: ANN202
         """One request; a parameter the model refuses is dropped and the request sent again."""
         for _ in range(len(OPTIONAL_PARAMETERS) + 1):
             try:
                 return self.client.chat.completions.create(
                     model=self.settings.model,
                     messages=[
-                        {"role": "system", "content": self._system},
+                        {"role": "system", "content": system},
                         {"role": "user", "content": user},
                     ],
                     timeout=timeout,

@@ -8,7 +8,7 @@ from pathlib import Path
 from string import Template
 
 from bot import PROMPTS_DIR
-from bot.coaching.guidelines import GuidelineSet
+from bot.coaching.guidelines import Guideline, GuidelineSet
 
 
 class PromptError(ValueError):
@@ -22,21 +22,38 @@ class Prompts:
     system: Template
     user: Template
 
-    def system_message(self, guidelines: GuidelineSet) -> str:
-        """The system prompt with the guidelines spelled out.
+    def system_message(self, guidelines: GuidelineSet, language: str = "en") -> str:
+        """The system prompt with the guidelines, their examples and replacements spelled out.
 
-        It holds nothing draft-specific, so it is an identical prefix across requests and
-        providers can cache it.
+        The examples and replacement wordings are those of ``language`` (English when the
+        guideline has none in it). Nothing in it depends on the draft beyond its language, so
+        the prompt for one language is an identical prefix across requests and providers can
+        cache it.
         """
-        lines = []
-        for guideline in guidelines.guidelines:
-            lines.append(f"- `{guideline.id}` ({guideline.title['en']}): {guideline.description}")
-        return self.system.substitute(guidelines="\n".join(lines)).strip()
+        blocks = [_guideline_block(guideline, language) for guideline in guidelines.guidelines]
+        return self.system.substitute(guidelines="\n\n".join(blocks)).strip()
 
     def user_message(self, draft: str, context: str | None) -> str:
         """The user message: draft and context as a JSON object, so they stay data."""
         data = {"customer_message": context or "", "draft": draft}
         return self.user.substitute(data=json.dumps(data, ensure_ascii=False, indent=2)).strip()
+
+
+def _guideline_block(guideline: Guideline, language: str) -> str:
+    lines = [f"- `{guideline.id}` ({guideline.title['en']}): {guideline.description}"]
+    examples = [e for e in guideline.examples if e.lang == language] or [
+        e for e in guideline.examples if e.lang == "en"
+    ]
+    for example in examples:
+        lines.append(f"  - weak: {json.dumps(example.bad, ensure_ascii=False)}")
+        lines.append(f"    better: {json.dumps(example.good, ensure_ascii=False)}")
+    replacements = guideline.replacements.get(language) or []
+    if replacements:
+        lines.append("  - replacement wordings (regular expression -> replacement):")
+        for item in replacements:
+            lines.append(f"    - {json.dumps(item.find, ensure_ascii=False)} -> "
+                         f"{json.dumps(item.replace, ensure_ascii=False)}")
+    return "\n".join(lines)
 
 
 def load_prompts(folder: Path | None = None) -> Prompts:

@@ -28,6 +28,10 @@ class Review(BaseModel):
     engine: Engine
     model: str | None = Field(default=None, description="Model name when the LLM reviewed it.")
     note: str | None = Field(default=None, description="A remark for the user, e.g. a fallback.")
+    example: str | None = Field(
+        default=None,
+        description="A model reply from the guidelines, when small edits cannot rescue the draft.",
+    )
     prompt_tokens: int = 0
     cached_tokens: int = Field(default=0, description="Prompt tokens served from the cache.")
     completion_tokens: int = Field(default=0, description="All output tokens, reasoning included.")
@@ -50,5 +54,6 @@ class Review(BaseModel):
     def public_dict(self) -> dict:
         """The review as the documented JSON shape (``--json``)."""
         return self.model_dump(
-            include={"verdict", "language", "findings", "rewrite", "engine", "model", "note"}
+            include={"verdict", "language", "findings", "rewrite", "engine", "model", "note",
+                     "example"}
         )

@@ -61,7 +61,12 @@ def review_messages(review: Review, titles: Mapping[str, str], review_id: int | 
     if review.note:
         head.append(context_block(f":information_source: {escape(review.note)}"))
     head += _findings(review, titles)
-    tail = [] if review_id is None else [feedback_buttons(review_id, lang)]
+    tail = []
+    if review.example:  # a draft small edits cannot rescue: the guideline's good example
+        tail.append(section(f"*{message('model_example', lang)}*\n"
+                            f"> {escape(truncate(review.example, MAX_TEXT - 200))}"))
+    if review_id is not None:
+        tail.append(feedback_buttons(review_id, lang))
     engine = review.model if review.engine == "llm" and review.model else review.engine
     tail.append(context_block(f"Tone Coach · {escape(engine)}"))
     if ok:

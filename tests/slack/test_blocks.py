@@ -120,3 +120,13 @@ def test_many_long_findings_stay_within_one_messages_budget():
     [message] = review_messages(review, titles("en"), review_id=7)
     assert blocks_error(message["blocks"]) is None
     assert re.search(r"\+\d+", all_messages_text([message]))  # the findings left out, counted
+
+
+def test_a_draft_small_edits_cannot_rescue_shows_the_guidelines_example():
+    example = load_guidelines()["stay-calm"].examples[0].good
+    review = Review(verdict="needs_work", language="en", rewrite="Wow. Sure.", engine="offline",
+                    note="Small edits can't fix the tone.", example=example,
+                    findings=[Finding(guideline="stay-calm", quote="Wow.", explanation="x")])
+    shown = " ".join(t for b in review_message(review, titles("en"), 1)["blocks"] for t in texts(b))
+    assert "Example to follow" in shown and "Small edits" in shown
+    assert example.split(",")[0] in shown
