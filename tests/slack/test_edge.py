@@ -194,7 +194,14 @@ def test_a_signed_body_over_1_mb_gets_413_from_its_headers(served):
     assert status in (413, "reset")
     body = json.dumps({"type": "event_callback", "event": {"type": "message"},
                        "padding": "x" * (MB + 10)}).encode()
-    assert served.post(body, JSON)[0] == 413
+    try:
+        status = served.post(body, JSON)[0]
+    except urllib.error.URLError as error:
+        # The 413 goes out as soon as the headers are read, and the socket is closed while
+        # the client may still be sending the body: then the client sees a broken pipe.
+        assert isinstance(error.reason, BrokenPipeError | ConnectionResetError), error
+        status = "reset"
+    assert status in (413, "reset")
     assert served.alive()
 
 
