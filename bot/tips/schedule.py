@@ -127,7 +127,7 @@ def parse_timezone(word: str) -> str:
     """An IANA time zone name, matched without regard to case; returns its proper spelling."""
     try:
         return ZoneInfo(word).key
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         pass
     name = _zone_names().get(word.lower())
     if name is None:

@@ -18,6 +18,7 @@ from bot.coaching.llm import LLMReviewer, ModelSettings
 from bot.coaching.prompts import load_prompts
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack.clients import RetryPolicy
 from bot.slack.server import WebApp, make_server, run_until
 from bot.slack.services import Services
 from bot.storage import Storage
@@ -72,8 +73,24 @@ class RunningApp:
         }
         return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded", headers)
 
+    def answer(self, text: str, *, channel: str = "C1", timeout: float = 10.0) -> str:
+        """Send a subcommand (acked empty) and return the text it answers through
+        response_url."""
+        name = f"sub-{time.monotonic_ns()}"
+        reply = self.command(text, channel=channel, trigger=name)
+        assert reply.status == 200 and reply.body == ""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for call in self.slack.calls_to("response_url"):
+                if call.args["response_url"].endswith("/" + name):
+                    return call.args["text"]
+            time.sleep(0.02)
+        raise AssertionError(f"no answer to {text!r} through response_url")
+
     def event(self, event: dict, *, event_id: str | None = None,
               headers: dict | None = None) -> Reply:
+        if event.get("type") == "message" and event.get("ts") and not event.get("subtype"):
+            self.slack.remember(event.get("channel", ""), event)  # Slack has what it announces
         body = {
             "token": "x", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
             "event_id": event_id or f"Ev{time.monotonic_ns()}", "event_time": int(time.time()),
@@ -83,6 +100,8 @@ class RunningApp:
         return self.post(json.dumps(body).encode(), "application/json", headers)
 
     def interaction(self, payload: dict) -> Reply:
+        if payload.get("type") == "message_action" and payload.get("message"):
+            self.slack.remember((payload.get("channel") or {}).get("id", ""), payload["message"])
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded")
 
@@ -146,8 +165,10 @@ class AppServer:
 def start_app(slack: FakeSlack, model: FakeOpenAI, storage: Storage, **settings):
     options = {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": slack.api_url,
                "workers": 16, **settings}
+    # Slack faults are retried as in production, only with shorter waits.
     runtime = Runtime(test_settings(**options), coach=llm_coach(model), storage=storage,
-                      run_ticker=False).start()
+                      run_ticker=False,
+                      slack_retry=RetryPolicy(attempts=3, base=0.05, longest=2.0)).start()
     server = AppServer(runtime)
     app = RunningApp(server.url, runtime.services, slack, model)
     return app, server

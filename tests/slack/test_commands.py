@@ -41,9 +41,7 @@ def test_the_review_is_recorded_without_the_draft(app, slack):
 
 def test_help_and_an_empty_command_show_usage(app, slack):
     for text in ("", "help"):
-        reply = app.command(text)
-        assert reply.status == 200
-        assert "/tone-check" in reply.json["text"]
+        assert "/tone-check" in app.answer(text)
     assert not app.model.requests
 
 
@@ -80,8 +78,7 @@ def test_a_model_that_times_out_falls_back_to_the_offline_review(app, slack, mod
 
 
 def test_watch_and_unwatch_toggle_the_channel(app):
-    reply = app.command("watch", channel="CDRAFTS")
-    assert "watching" in reply.json["text"]
+    assert "watching" in app.answer("watch", channel="CDRAFTS")
     assert app.services.storage.channels.is_watched("T1", "CDRAFTS")
-    app.command("unwatch", channel="CDRAFTS")
+    assert "stopped" in app.answer("unwatch", channel="CDRAFTS")
     assert not app.services.storage.channels.is_watched("T1", "CDRAFTS")

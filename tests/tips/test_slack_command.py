@@ -10,13 +10,12 @@ from tests.tips.tips_helpers import TEAM
 
 
 def test_subscribing_in_russian_through_slack_then_getting_a_russian_tip(app, slack):
-    reply = app.command("tips 09:30 Europe/Tallinn mon-fri ru", channel="C42")
-    assert reply.status == 200
-    assert "Done" in reply.json["text"] and "Russian" in reply.json["text"]
+    reply = app.answer("tips 09:30 Europe/Tallinn mon-fri ru", channel="C42")
+    assert "Done" in reply and "Russian" in reply
     sub = app.services.storage.tips.subscription(TEAM, "C42")
     assert (sub.time, sub.timezone, sub.language) == ("09:30", "Europe/Tallinn", "ru")
 
-    status = app.command("tips", channel="C42").json["text"]
+    status = app.answer("tips", channel="C42")
     assert "Next tip:" in status and "Europe/Tallinn" in status
 
     monday = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Tallinn"))
@@ -27,14 +26,13 @@ def test_subscribing_in_russian_through_slack_then_getting_a_russian_tip(app, sl
 
 
 def test_bad_tips_input_through_slack_gets_a_helpful_answer(app):
-    reply = app.command("tips 25:00 Mars/Olympus")
-    assert reply.status == 200
-    assert "`25:00` isn't a time of day" in reply.json["text"]
-    assert "/tone-check tips 09:30 Europe/Tallinn mon-fri en" in reply.json["text"]
+    reply = app.answer("tips 25:00 Mars/Olympus")
+    assert "`25:00` isn't a time of day" in reply
+    assert "/tone-check tips 09:30 Europe/Tallinn mon-fri en" in reply
     assert app.services.storage.tips.subscriptions() == []
 
 
 def test_tips_off_through_slack(app):
-    app.command("tips 09:30 Europe/Tallinn")
-    assert "off" in app.command("tips off").json["text"]
+    app.answer("tips 09:30 Europe/Tallinn")
+    assert "off" in app.answer("tips off")
     assert app.services.storage.tips.subscriptions() == []

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from slack_bolt import Ack, App
 
+from bot.jobs.job import ReviewJob
 from bot.slack.blocks import notice, working_message
-from bot.slack.drafts import DraftRequest, plain_text
+from bot.slack.delivery import Delivery, DeliveryError
 from bot.slack.escape import escape, truncate
-from bot.slack.presenters import ReplyTo, presenter_for
-from bot.slack.services import Services
+from bot.slack.services import Services, delivery_key
 from bot.slack.tips_command import handle_tips_command
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,25 @@ def register(app: App, services: Services) -> None:
         text = (command.get("text") or "").strip()
         word, _, rest = text.partition(" ")
         word, rest = word.lower(), rest.strip().lower()
+        # Subcommands that need the database acknowledge first and answer through
+        # response_url, so Slack never sees a timeout, a 404 or a 500 from them.
         if text.lower() in ("", "help"):
-            ack(**usage(services, command))
+            ack()
+            services.in_background(_answer_later, services, command,
+                                   lambda: usage(services, command))
         elif word == "watch" and rest in ("", "replies", "top"):
-            ack(**_watch(services, command, rest or "top"))
+            ack()
+            services.in_background(_answer_later, services, command,
+                                   lambda: _watch(services, command, rest or "top"))
         elif word == "unwatch" and not rest:
-            ack(**_unwatch(services, command))
+            ack()
+            services.in_background(_answer_later, services, command,
+                                   lambda: _unwatch(services, command))
         elif word == "tips":
-            ack(**handle_tips_command(services.storage, command, text.partition(" ")[2]))
+            ack()
+            services.in_background(
+                _answer_later, services, command,
+                lambda: handle_tips_command(services.storage, command, text.partition(" ")[2]))
         elif _LOOKS_LIKE_COMMAND.fullmatch(text) or word in ("watch", "unwatch"):
             ack(**notice(
                 f"I don't know the command `{escape(truncate(text, 40))}`. "
@@ -60,7 +72,35 @@ def register(app: App, services: Services) -> None:
             ))
         else:
             ack(**working_message())
-            services.in_background(_review, services, command)
+            services.defer(ReviewJob(
+                kind="command",
+                key=delivery_key(command) or f"command:{command.get('response_url')}",
+                team_id=command.get("team_id", ""),
+                channel_id=command.get("channel_id", ""),
+                user_id=command.get("user_id", ""),
+                draft=command.get("text") or "",
+                response_url=command.get("response_url"),
+            ))
+
+
+DATABASE_TROUBLE = (
+    ":warning: Sorry, I couldn't do that just now: my database did not answer. "
+    "Please try again in a minute."
+)
+
+
+def _answer_later(services: Services, command: dict, answer: Callable[[], dict]) -> None:
+    """Run a subcommand that needs the database, then answer through ``response_url``."""
+    try:
+        message = answer()
+    except Exception:
+        log.exception("/tone-check subcommand failed")
+        message = notice(DATABASE_TROUBLE)
+    try:
+        Delivery.respond_to(command.get("response_url") or "", message,
+                            replace_original=False)
+    except DeliveryError as exc:
+        log.warning("could not answer a /tone-check subcommand: %s", exc)
 
 
 def usage(services: Services, command: dict) -> dict:
@@ -71,21 +111,6 @@ def usage(services: Services, command: dict) -> dict:
         log.exception("could not read the channel's watch mode")
         mode = None
     return notice(USAGE.format(reaction=services.settings.reaction, mode=MODES[mode]))
-
-
-def _review(services: Services, command: dict) -> None:
-    if not services.first_delivery(command):
-        return
-    request = DraftRequest(
-        team_id=command.get("team_id", ""),
-        channel_id=command.get("channel_id", ""),
-        user_id=command.get("user_id", ""),
-        entry_point="command",
-        draft=plain_text(command.get("text")),
-    )
-    target = ReplyTo("ephemeral", request.team_id, request.channel_id, request.user_id,
-                     response_url=command.get("response_url"))
-    services.reviews.run(request, presenter_for(target, None))
 
 
 def _watch(services: Services, command: dict, mode: str) -> dict:
