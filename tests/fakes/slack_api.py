@@ -178,7 +178,8 @@ class FakeSlack(FakeServer):
                                      "deleted": False, "is_bot": False, **fields}}
 
     def _chat_postMessage(self, args: dict) -> dict:
-        ts = f"1800000000.{next(self._ts):06d}"
+        # Now, as Slack stamps it: a ts in the future would fall outside every read window.
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
         # Posts land in the channel like anyone's, so the bot can find its own later.
         message = {"type": "message", "user": BOT_USER, "bot_id": "BBOT", "ts": ts,
                    "text": args.get("text", "")}

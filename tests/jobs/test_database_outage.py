@@ -37,7 +37,7 @@ def test_five_seconds_without_the_database_in_the_middle_of_a_burst(tmp_path):
             FakeOpenAI(slow_model(0.5)) as model:
         storage = Storage(direct_url)
         storage.upgrade()
-        storage.watch_channel("T1", "CWATCHED")
+        storage.channels.watch("T1", "CWATCHED")
         storage.close()
         target = make_url(direct_url)
         proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432).up()
