@@ -65,7 +65,8 @@ class DurableBench(Bench):
                                   for i in range(50)])[1]
             slack.wait_for("response_url", before + 50, timeout=120)
             before = len(slack.calls_to("chat.postMessage"))
-            posted = [(draft, slack.add_message(WATCHED, draft, user="UBENCH"))
+            posted = [(draft, slack.add_message(WATCHED, draft, user="UBENCH",
+                                                ts=f"{time.time():.6f}"))
                       for draft in (self.draft() for _ in range(50))]
             events += app.send([app.message_event(d, ts) for d, ts in posted])[1]
             slack.wait_for("chat.postMessage", before + 50, timeout=120)
