@@ -105,6 +105,17 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the newest")
     upgrade.set_defaults(handler=_db_upgrade)
 
+    report = commands.add_parser(
+        "report", help="the weekly digest's figures, with a trend chart (PNG) and a CSV"
+    )
+    report.add_argument("--team", help="workspace id (needed when several are stored)")
+    report.add_argument("--weeks", type=int, default=8, help="weeks of trend (default 8)")
+    report.add_argument("--png", metavar="FILE", help="write the trend chart here")
+    report.add_argument("--csv", metavar="FILE", help="write the weekly figures here")
+    report.add_argument("--tz", default="UTC", help="time zone the weeks follow (default UTC)")
+    report.add_argument("--lang", default="en", help="language: en, ru, pl, et or uk")
+    report.set_defaults(handler=_report)
+
     tips = commands.add_parser("tips", help="daily tips")
     tips.set_defaults(help_for=tips)
     tips_commands = tips.add_subparsers(title="tips commands")
@@ -268,3 +279,12 @@ def _tips_preview(args: argparse.Namespace, settings: Settings) -> int:
     from bot.tips.preview import preview
 
     return preview(args.lang, settings.guidelines_file, settings.tips_file)
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.digest.report import ReportSources
+    from bot.digest.report import main as report
+
+    sources = ReportSources(settings.database_url, settings.guidelines_file,
+                            settings.digest_texts_file)
+    return report(sources, args.team, args.weeks, args.png, args.csv, args.tz, args.lang)

@@ -26,9 +26,11 @@ from bot.jobs.queue import JobQueue
 from bot.settings import ConfigError, Settings
 from bot.slack.app import LISTENER_THREADS, build_app
 from bot.slack.clients import RetryPolicy
+from bot.slack.http_server import EdgeLimits
 from bot.slack.install_check import InstallCheck, SlackUnreachable, check_token
+from bot.slack.logs import hide_response_urls
 from bot.slack.pools import WorkPool, started_pool
-from bot.slack.server import WebApp, make_server, run_until
+from bot.slack.server import MAX_BODY, WebApp, make_server, run_until
 from bot.slack.services import Services
 from bot.slack.tip_ticker import TipScheduler
 from bot.storage import Storage
@@ -204,6 +206,7 @@ def configure_logging(settings: Settings) -> None:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    hide_response_urls()
 
 
 def _freeze_startup_objects() -> None:
@@ -267,7 +270,9 @@ def serve(settings: Settings, port: int | None = None) -> int:
     configure_logging(settings)
     _freeze_startup_objects()
     port = port or settings.port
-    server = make_server(web_app, "0.0.0.0", port)
+    limits = EdgeLimits(connections=settings.http_connections,
+                        idle_timeout=settings.http_idle_timeout, max_body=MAX_BODY)
+    server = make_server(web_app, "0.0.0.0", port, limits=limits)
     shutdown.install_signal_handlers()
     log.info("Tone Coach listening on port %d (%s)", port, "/slack/events")
     run_until(server, shutdown.done)

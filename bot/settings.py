@@ -18,6 +18,10 @@ from bot.coaching.costs import Prices
 from bot.coaching.llm import DEFAULT_MODEL, ModelSettings, ReasoningEffort
 
 WatchMode = Literal["top", "replies"]
+SharedChannels = Literal["private", "allow"]
+#: In TONE_COACH_ADMINS: the workspace's admins and owners, as users.info reports them.
+WORKSPACE_ADMINS = "workspace-admins"
+_ADMIN_ID = re.compile(r"[UWS][A-Z0-9]{2,}")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
@@ -61,10 +65,13 @@ class Settings(BaseSettings):
     serve_workers: int | None = Field(None, ge=0, le=1024, **_env("TONE_COACH_SERVE_WORKERS"))
     #: Where the embedded (SQLite) set-up keeps its review jobs; None: beside the database.
     jobs_dir: str | None = Field(None, **_env("TONE_COACH_JOBS_DIR"))
+    shared_channels: SharedChannels = Field("private", **_env("TONE_COACH_SHARED_CHANNELS"))
+    admins_text: Annotated[str, NoDecode] = Field("", **_env("TONE_COACH_ADMINS"))
 
     # -- data files ---------------------------------------------------------------------
     guidelines_file: Path | None = Field(None, **_env("TONE_COACH_GUIDELINES"))
     tips_file: Path | None = Field(None, **_env("TONE_COACH_TIPS"))
+    digest_texts_file: Path | None = Field(None, **_env("TONE_COACH_DIGEST_TEXTS"))
 
     # -- the model ----------------------------------------------------------------------
     openai_api_key: str | None = Field(None, **_env("OPENAI_API_KEY"))
@@ -97,6 +104,8 @@ class Settings(BaseSettings):
 
     # -- the process --------------------------------------------------------------------
     port: int = Field(3000, ge=1, le=65535, **_env("PORT"))
+    http_connections: int = Field(1000, ge=1, le=100_000, **_env("TONE_COACH_HTTP_CONNECTIONS"))
+    http_idle_timeout: int = Field(10, ge=1, le=3600, **_env("TONE_COACH_HTTP_IDLE_TIMEOUT"))
     log_level: str = Field("INFO", **_env("LOG_LEVEL"))
 
     @classmethod
@@ -131,6 +140,17 @@ class Settings(BaseSettings):
         parse_watch_channels(value)
         return value
 
+    @field_validator("shared_channels", mode="before")
+    @classmethod
+    def _shared_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("admins_text")
+    @classmethod
+    def _admin_list(cls, value: str) -> str:
+        parse_admins(value)
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_scheme(cls, value: str) -> str:
@@ -158,6 +178,11 @@ class Settings(BaseSettings):
     def watch_channels(self) -> dict[str, WatchMode]:
         """Channels watched from the start, with their mode (``top`` or ``replies``)."""
         return parse_watch_channels(self.watch_channels_text)
+
+    @property
+    def admins(self) -> tuple[str, ...]:
+        """Who may change channel settings: user ids, user-group ids, ``workspace-admins``."""
+        return parse_admins(self.admins_text)
 
     @property
     def uses_oauth(self) -> bool:
@@ -236,6 +261,18 @@ def parse_watch_channels(text: str) -> dict[str, WatchMode]:
             raise ValueError(f"mode {mode[:20]!r} of {channel} must be top or replies")
         channels[channel.strip()] = mode  # type: ignore[assignment]
     return channels
+
+
+def parse_admins(text: str) -> tuple[str, ...]:
+    """``U0LEAD, S0LEADS,workspace-admins`` as ``("U0LEAD", "S0LEADS", "workspace-admins")``."""
+    admins = tuple(part.strip() for part in text.split(",") if part.strip())
+    for admin in admins:
+        if admin != WORKSPACE_ADMINS and not _ADMIN_ID.fullmatch(admin):
+            raise ValueError(
+                f"{admin[:20]!r} is not a user id (U0123ABCD), a user-group id (S0123ABCD) "
+                f"or {WORKSPACE_ADMINS}"
+            )
+    return admins
 
 
 def describe_error(exc: ValidationError) -> str:

@@ -194,3 +194,50 @@ def test_the_tip_language_takes_any_case():
     result = run("tips", "preview", "--lang", "RU")
     assert result.returncode == 0, result.stderr
     assert result.stdout == run("tips", "preview", "--lang", "ru").stdout
+
+
+def stored_reviews(path, teams=("T1",)) -> str:  # noqa: ANN001
+    """A SQLite database with three agents' reviews today in each of ``teams``."""
+    from datetime import UTC, datetime
+
+    from bot.storage import ReviewRecord, Storage
+
+    url = f"sqlite:///{path}"
+    storage = Storage(url)
+    storage.upgrade()
+    for team in teams:
+        for agent in ("U1", "U2", "U3"):
+            storage.reviews.record(ReviewRecord(
+                team_id=team, channel_id="C1", user_id=agent, entry_point="command",
+                verdict="needs_work", guidelines=["empathy"], engine="offline", model=None,
+                latency_ms=1500, prompt_tokens=0, completion_tokens=0,
+            ), now=datetime.now(UTC))
+    storage.close()
+    return url
+
+
+def test_report_prints_the_figures_and_writes_the_chart_and_a_csv(tmp_path):
+    url = stored_reviews(tmp_path / "r.db")
+    png, table = tmp_path / "trend.png", tmp_path / "weeks.csv"
+    result = run("report", "--weeks", "4", "--png", str(png), "--csv", str(table),
+                 env={"DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "Drafts checked: 3, by 3 agents." in result.stdout
+    assert "Show empathy: 100.0" in result.stdout
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    rows = table.read_text().splitlines()
+    assert rows[0].startswith("week_start,week_end,status,drafts,agents,fine_first_check_pct")
+    assert len(rows) == 1 + 4
+    assert rows[-1].split(",")[2:5] == ["shown", "3", "3"]
+
+
+def test_report_asks_which_workspace_when_several_are_stored(tmp_path):
+    url = stored_reviews(tmp_path / "r.db", teams=("T1", "T2"))
+    result = run("report", env={"DATABASE_URL": url})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "tone-coach: error: reviews from 2 workspaces are stored: choose one with --team (T1, T2)"
+    )
+    assert run("report", "--team", "T2", env={"DATABASE_URL": url}).returncode == 0
+    bad = run("report", "--team", "T2", "--tz", "Mars/Base", env={"DATABASE_URL": url})
+    assert bad.returncode == 2 and "isn't a time zone I know" in bad.stderr

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
     for name in ("PORT", "LOG_LEVEL", "DATABASE_URL", "TONE_COACH_WATCH_CHANNELS",
-                 "TONE_COACH_MODEL_TIMEOUT", "TONE_COACH_WORKERS", "OPENAI_API_KEY"):
+                 "TONE_COACH_MODEL_TIMEOUT", "TONE_COACH_WORKERS", "OPENAI_API_KEY",
+                 "TONE_COACH_SHARED_CHANNELS", "TONE_COACH_ADMINS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -30,6 +31,10 @@ def _clean_environment(monkeypatch):
     ("TONE_COACH_RESPONSE_FORMAT", "xml", "TONE_COACH_RESPONSE_FORMAT: must be"),
     ("TONE_COACH_WATCH_CHANNELS", "C0123:everything", "TONE_COACH_WATCH_CHANNELS: mode"),
     ("TONE_COACH_WATCH_CHANNELS", "general", "TONE_COACH_WATCH_CHANNELS: 'general'"),
+    ("TONE_COACH_HTTP_CONNECTIONS", "0", "TONE_COACH_HTTP_CONNECTIONS: "),
+    ("TONE_COACH_HTTP_IDLE_TIMEOUT", "forever", "TONE_COACH_HTTP_IDLE_TIMEOUT: "),
+    ("TONE_COACH_SHARED_CHANNELS", "public", "TONE_COACH_SHARED_CHANNELS: must be 'private'"),
+    ("TONE_COACH_ADMINS", "U0LEAD, @anna", "TONE_COACH_ADMINS: '@anna' is not a user id"),
 ])
 def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch, name, value, complaint):
     monkeypatch.setenv(name, value)
@@ -57,6 +62,16 @@ def test_watch_channels_take_a_mode_per_channel(monkeypatch):
     monkeypatch.setenv("TONE_COACH_WATCH_CHANNELS", "C0123, C0456:replies ,G0789:top")
     settings = Settings.load(env_file=None)
     assert settings.watch_channels == {"C0123": "top", "C0456": "replies", "G0789": "top"}
+
+
+def test_admins_and_the_shared_channel_rule(monkeypatch):
+    assert Settings.load(env_file=None).shared_channels == "private"
+    assert Settings.load(env_file=None).admins == ()
+    monkeypatch.setenv("TONE_COACH_SHARED_CHANNELS", "Allow")
+    monkeypatch.setenv("TONE_COACH_ADMINS", "U0LEAD, S0LEADS,workspace-admins")
+    settings = Settings.load(env_file=None)
+    assert settings.shared_channels == "allow"
+    assert settings.admins == ("U0LEAD", "S0LEADS", "workspace-admins")
 
 
 def test_dot_env_is_read_from_the_working_directory_and_the_environment_wins(

@@ -128,7 +128,9 @@ class Coach:
         review = self.offline.review(draft, context)
         if self.model_status is not None and not self.model_status.usable:
             note = "llm_model_gone"
-        return review.model_copy(update={"note": message(note, review.language)})
+        return review.model_copy(
+            update={"note": message(note, review.language), "fallback": True}
+        )
 
     def _cache_key(self, draft: str, context: str | None) -> str:
         model = self.llm.model if self.llm else "offline"

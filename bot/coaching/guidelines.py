@@ -95,6 +95,11 @@ class GuidelineSet(BaseModel):
     def ids(self) -> list[str]:
         return [g.id for g in self.guidelines]
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the guidelines are written in, in file order."""
+        return tuple(dict.fromkeys(lang for g in self.guidelines for lang in g.title))
+
     def __getitem__(self, guideline_id: str) -> Guideline:
         return self.by_id[guideline_id]
 

@@ -16,7 +16,7 @@ from tenacity.wait import wait_random_exponential
 
 from bot.coaching.guidelines import GuidelineSet
 from bot.coaching.language import detect_language
-from bot.coaching.privacy import Redaction
+from bot.coaching.privacy import Redaction, phone_regions
 from bot.coaching.prompts import Prompts
 from bot.coaching.review import Finding, Review
 
@@ -255,7 +255,7 @@ class LLMReviewer:
         Output that is not a valid review (garbage, an HTML page, no choices) is asked for
         once more before giving up.
         """
-        redaction = Redaction()
+        redaction = Redaction(phone_regions(self.guidelines.languages))
         user = self.prompts.user_message(
             redaction.redact(draft), redaction.redact(context) if context else None
         )

@@ -32,6 +32,10 @@ class Review(BaseModel):
     cached_tokens: int = Field(default=0, description="Prompt tokens served from the cache.")
     completion_tokens: int = Field(default=0, description="All output tokens, reasoning included.")
     reasoning_tokens: int = Field(default=0, description="Output tokens spent on reasoning.")
+    fallback: bool = Field(
+        default=False,
+        description="True when a model is configured but failed, so the offline reviewer answered.",
+    )
     retry_model_after: float | None = Field(
         default=None,
         description="Set on an offline fallback when the model asked us to wait: seconds after "

@@ -42,6 +42,8 @@ class ReviewJob:
     response_url: str | None = field(default=None, repr=False)
     thread_ts: str | None = None  # the message's thread, when the event says (watch)
     bot_user_id: str | None = None
+    #: The event said the channel is shared with another organisation (saves asking Slack).
+    ext_shared: bool = False
     acked_at: float = field(default_factory=time.time)
 
     def label(self) -> str:

@@ -24,6 +24,11 @@ LISTENER_THREADS = 16
 BOT_SCOPES = [
     "commands", "chat:write", "reactions:read", "reactions:write", "channels:history",
     "groups:history", "users:read",
+    # conversations.info, to tell channels shared with another organisation
+    "channels:read", "groups:read",
+    # usergroups.users.list, for a user group in TONE_COACH_ADMINS
+    "usergroups:read",
+    "files:write",  # the weekly digest's chart
 ]
 
 

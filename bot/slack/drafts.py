@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.slack.escape import clean
+
 EntryPoint = Literal["command", "reaction", "watch", "shortcut"]
 
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>")
@@ -31,13 +33,14 @@ def plain_text(slack_text: str | None) -> str:
     """Slack's message markup turned back into the text the agent typed.
 
     Links keep their address (``label (url)``) because a rewrite must keep every link.
+    Direction overrides and zero-width characters are dropped, so no quote carries them.
     """
     text = slack_text or ""
     text = _LINK.sub(lambda m: _label_and_url(m.group(2), m.group(1)), text)
     text = _USER.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
-    return html.unescape(text)
+    return clean(html.unescape(text))
 
 
 def _label_and_url(label: str | None, url: str) -> str:

@@ -12,6 +12,13 @@ Kinds:
 - ``thread``: a reaction; a placeholder in the message's thread, updated in place.
 - ``watch``: a watched channel; :eyes: while working, then :white_check_mark: for a good draft
   or the review in the thread, and problems told privately.
+- ``private``: a reaction in a channel shared with another organisation; the review goes
+  only to whoever reacted (ephemeral, or a direct message), nothing in the thread.
+- ``private_watch``: a watched channel that is shared with another organisation; no
+  reactions, nothing for a good draft, a review that needs work only to its author.
+
+Which of ``thread``/``watch`` or ``private``/``private_watch`` applies is decided by
+:func:`bot.slack.audience.audience_in`.
 
 Every Slack call goes through :class:`~bot.slack.delivery.Delivery` (Slack's passing faults
 retried). When the place a review belongs refuses it, the person gets it privately (ephemeral,
@@ -28,13 +35,13 @@ from typing import Any, Literal, Protocol
 from slack_sdk import WebClient
 
 from bot.jobs.job import TryLater
-from bot.slack.blocks import notice, working_message
+from bot.slack.blocks import MAX_MESSAGES, notice, working_message
 from bot.slack.clients import RetryPolicy
 from bot.slack.delivery import Delivery, DeliveryError
 
 log = logging.getLogger(__name__)
 
-PresenterKind = Literal["ephemeral", "shortcut", "thread", "watch"]
+PresenterKind = Literal["ephemeral", "shortcut", "thread", "watch", "private", "private_watch"]
 WORKING_REACTION = "eyes"
 GOOD_REACTION = "white_check_mark"
 MOVED_PRIVATELY = (
@@ -73,8 +80,12 @@ class Presenter(Protocol):
     def start(self) -> None:
         """Show that the review is under way."""
 
-    def show(self, verdict: str, message: dict) -> None:
-        """Show the finished review (``message`` is Block Kit)."""
+    #: How many messages the review may take (a long rewrite continues in the next ones).
+    message_limit: int
+
+    def show(self, verdict: str, messages: list[dict]) -> None:
+        """Show the finished review: Block Kit ``messages``, the first one the review and the
+        rest the continuation of a long rewrite, in the same place."""
 
     def refuse(self, text: str) -> None:
         """Say why this draft cannot be reviewed (empty, too long)."""
@@ -95,6 +106,8 @@ def presenter_for(target: ReplyTo, client: WebClient | None,
         return ThreadReply(target, delivery)
     if target.kind == "watch":
         return WatchReply(target, delivery)
+    if target.kind in ("private", "private_watch"):
+        return PrivateReply(target, delivery)
     raise ValueError(f"unknown presenter kind {target.kind!r}")
 
 
@@ -107,6 +120,8 @@ class ResponseUrlReply:
         self.target = target
         self.delivery = delivery
         self.policy = policy
+        # A response_url takes five posts; the shortcut's "Reviewing…" used one.
+        self.message_limit = MAX_MESSAGES - (1 if target.kind == "shortcut" else 0)
 
     def start(self) -> None:
         if self.target.kind == "shortcut":  # a command's ack already said it
@@ -115,8 +130,10 @@ class ResponseUrlReply:
             except DeliveryError as exc:
                 log.info("no placeholder for a shortcut: %s", exc)
 
-    def show(self, verdict: str, message: dict) -> None:
-        self._send(message)
+    def show(self, verdict: str, messages: list[dict]) -> None:
+        self._send(messages[0])
+        for more in messages[1:]:  # a long rewrite continues below the review
+            self._send(more, replace=False)
 
     def refuse(self, text: str) -> None:
         self._send(notice(text))
@@ -124,9 +141,9 @@ class ResponseUrlReply:
     def fail(self, text: str) -> None:
         self._send(notice(text))
 
-    def _send(self, message: dict) -> None:
+    def _send(self, message: dict, *, replace: bool = True) -> None:
         try:
-            self._respond(message, replace=True)
+            self._respond(message, replace=replace)
             return
         except DeliveryError as exc:
             log.warning("could not answer through a response_url (%s); sending it privately",
@@ -145,6 +162,8 @@ class ResponseUrlReply:
 class ThreadReply:
     """A placeholder in the thread, updated in place with the review (reaction)."""
 
+    message_limit = MAX_MESSAGES
+
     def __init__(self, target: ReplyTo, delivery: Delivery) -> None:
         self.target = target
         self.delivery = delivery
@@ -160,11 +179,12 @@ class ThreadReply:
             return
         self.target = replace(self.target, placeholder_ts=posted)
 
-    def show(self, verdict: str, message: dict) -> None:
+    def show(self, verdict: str, messages: list[dict]) -> None:
         channel, placeholder = self.target.channel_id, self.target.placeholder_ts
         if placeholder:
             try:
-                self.delivery.update(channel, placeholder, message)
+                self.delivery.update(channel, placeholder, messages[0])
+                self._continue(messages[1:])
                 return
             except DeliveryError as exc:
                 log.warning("could not post a review in its thread: %s", exc)
@@ -173,8 +193,17 @@ class ThreadReply:
                                          notice(MOVED_PRIVATELY.format(user=self.target.user_id)))
                 except DeliveryError as again:
                     log.warning("placeholder left as it was: %s", again)
-        if not self.delivery.privately(channel, self.target.user_id, message):
+        if not _privately(self.delivery, self.target, messages):
             raise TryLater("Slack took the review nowhere")
+
+    def _continue(self, messages: list[dict]) -> None:
+        """A long rewrite continues in the same thread, below the review already shown."""
+        for more in messages:
+            try:
+                self.delivery.post(self.target.channel_id, more, thread_ts=self.target.thread_ts)
+            except DeliveryError as exc:
+                log.warning("the rest of a long review was not posted: %s", exc)
+                return
 
     def refuse(self, text: str) -> None:
         self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
@@ -193,6 +222,8 @@ class ThreadReply:
 class WatchReply:
     """Quiet: reactions on the draft, a thread reply only when there is something to fix."""
 
+    message_limit = MAX_MESSAGES
+
     def __init__(self, target: ReplyTo, delivery: Delivery) -> None:
         self.target = target
         self.delivery = delivery
@@ -200,18 +231,19 @@ class WatchReply:
     def start(self) -> None:
         self._react(True, WORKING_REACTION)
 
-    def show(self, verdict: str, message: dict) -> None:
+    def show(self, verdict: str, messages: list[dict]) -> None:
         self._react(False, WORKING_REACTION)
         if verdict == "ok":
             self._react(True, GOOD_REACTION)
             return
         try:
-            self.delivery.post(self.target.channel_id, message,
-                               thread_ts=self.target.thread_ts or self.target.message_ts)
+            for message in messages:  # a long rewrite continues in the same thread
+                self.delivery.post(self.target.channel_id, message,
+                                   thread_ts=self.target.thread_ts or self.target.message_ts)
             return
         except DeliveryError as exc:
             log.warning("could not post a review in its thread: %s", exc)
-        if not self.delivery.privately(self.target.channel_id, self.target.user_id, message):
+        if not _privately(self.delivery, self.target, messages):
             raise TryLater("Slack took the review nowhere")
 
     def refuse(self, text: str) -> None:
@@ -225,6 +257,48 @@ class WatchReply:
         self.delivery.react(add, self.target.channel_id, self.target.message_ts or "", name)
 
 
+class PrivateReply:
+    """Only the person in ``target.user_id`` sees anything; nothing is posted in the channel."""
+
+    message_limit = MAX_MESSAGES
+
+    def __init__(self, target: ReplyTo, delivery: Delivery) -> None:
+        self.target = target
+        self.delivery = delivery
+
+    def start(self) -> None:
+        pass  # a placeholder would be public, and an ephemeral one cannot be updated
+
+    def show(self, verdict: str, messages: list[dict]) -> None:
+        if self.target.kind == "private_watch" and verdict == "ok":
+            return  # the author did not ask; a good draft needs no word
+        if not _privately(self.delivery, self.target, messages):
+            raise TryLater("Slack took the review nowhere")
+
+    def refuse(self, text: str) -> None:
+        self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
+
+    def fail(self, text: str) -> None:
+        self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
+
+
 def tell_privately(client: WebClient, channel: str, user: str, text: str) -> None:
-    """An ephemeral note in the channel, or a direct message when that is impossible."""
-    Delivery(client).privately(channel, user, notice(text))
+    """A short note of ours, only for ``user``: see :func:`post_privately`."""
+    post_privately(client, channel, user, notice(text))
+
+
+def post_privately(client: WebClient, channel: str, user: str, message: dict) -> bool:
+    """An ephemeral message in the channel, or a direct message when that is impossible.
+
+    Returns False (and logs) when neither reached the user.
+    """
+    return Delivery(client).privately(channel, user, message)
+
+
+def _privately(delivery: Delivery, target: ReplyTo, messages: list[dict]) -> bool:
+    """``messages`` only for ``target.user_id``; False when the first reached nobody."""
+    if not delivery.privately(target.channel_id, target.user_id, messages[0]):
+        return False
+    for more in messages[1:]:  # a long rewrite continues in the next private message
+        delivery.privately(target.channel_id, target.user_id, more)
+    return True

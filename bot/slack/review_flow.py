@@ -10,16 +10,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 
 from bot.coaching.coach import Coach, DraftError, check_draft
 from bot.coaching.review import Review
 from bot.jobs.job import TryLater
-from bot.slack.blocks import review_message
+from bot.slack.blocks import review_messages
 from bot.slack.drafts import DraftRequest
 from bot.slack.fetch import explain
-from bot.slack.presenters import Presenter
+from bot.slack.presenters import Presenter, ReplyTo
 from bot.storage import ReviewRecord, Storage
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,18 @@ class ReviewService:
         """Guideline titles in ``language``, for showing findings."""
         return {g.id: g.localized_title(language) for g in self.coach.guidelines.guidelines}
 
-    def run(self, request: DraftRequest, presenter: Presenter) -> Review | None:
-        """Review the draft and present it; returns the review, or None if there is none."""
+    def run(
+        self,
+        request: DraftRequest,
+        presenter: Presenter,
+        on_started: Callable[[ReplyTo], None] | None = None,
+    ) -> Review | None:
+        """Review the draft and present it; returns the review, or None if there is none.
+
+        ``on_started`` gets the presenter's target once "Reviewing…" is showing (with the
+        placeholder's ts, if it posted one), for a caller that keeps it, e.g. to resume
+        the review elsewhere without posting a second placeholder.
+        """
         try:
             check_draft(request.draft)
         except DraftError as exc:
@@ -59,10 +70,12 @@ class ReviewService:
             self._running.add(presenter)
         try:
             presenter.start()
-            review, message = self._review(request)
+            if on_started is not None:
+                on_started(presenter.target)
+            review, messages = self._review(request, presenter.message_limit)
             if id(presenter) in self._abandoned:
                 return None  # its author was already told to ask again
-            presenter.show(review.verdict, message)
+            presenter.show(review.verdict, messages)
             return review
         except TryLater:
             raise  # nowhere took the answer: the job queue runs the review again later
@@ -88,12 +101,13 @@ class ReviewService:
             self._safely(presenter.fail, SHUTTING_DOWN)
         return len(waiting)
 
-    def _review(self, request: DraftRequest) -> tuple[Review, dict]:
+    def _review(self, request: DraftRequest, message_limit: int) -> tuple[Review, list[dict]]:
         started = time.monotonic()
         review = self.coach.review(request.draft, request.context)
         latency_ms = int((time.monotonic() - started) * 1000)
         review_id = self._record(request, review, latency_ms)
-        return review, review_message(review, self.titles(review.language), review_id)
+        titles = self.titles(review.language)
+        return review, review_messages(review, titles, review_id, message_limit)
 
     def _record(self, request: DraftRequest, review: Review, latency_ms: int) -> int | None:
         record = ReviewRecord(
@@ -110,6 +124,7 @@ class ReviewService:
             completion_tokens=review.completion_tokens,
             cached_tokens=review.cached_tokens,
             reasoning_tokens=review.reasoning_tokens,
+            fallback=review.fallback,
         )
         try:
             return self.storage.reviews.record(record)

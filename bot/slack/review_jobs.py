@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.jobs.claims import DeliveryClaims
 from bot.jobs.job import ReviewJob, TryLater
+from bot.slack.audience import Audience, audience_in
 from bot.slack.blocks import working_message
 from bot.slack.clients import RetryPolicy
 from bot.slack.delivery import api_error
@@ -93,8 +94,24 @@ class ReviewJobRunner:
     def _target(self, job: ReviewJob) -> ReplyTo:
         kind = {"command": "ephemeral", "shortcut": "shortcut", "reaction": "thread",
                 "watch": "watch"}[job.kind]
+        if kind in ("thread", "watch") and self._audience(job) is not Audience.CHANNEL:
+            # A channel shared with another organisation: only the person who asked sees it.
+            kind = "private" if kind == "thread" else "private_watch"
         return ReplyTo(kind, job.team_id, job.channel_id, job.user_id, message_ts=job.ts,
                        thread_ts=job.thread_ts or job.ts, response_url=job.response_url)
+
+    def _audience(self, job: ReviewJob) -> Audience:
+        """Who may see a review in the job's channel, decided now (the channel may have been
+        shared since the request); the event's own flag saves asking Slack."""
+        envelope = {"is_ext_shared_channel": True} if job.ext_shared else None
+        try:
+            return audience_in(self.services.channels, self._client(job), job.channel_id,
+                               self.services.settings.shared_channels, envelope)
+        except TryLater:
+            raise
+        except Exception as exc:  # not knowing must not post where a customer may read it
+            log.warning("cannot tell who may read %s: %s", job.label(), type(exc).__name__)
+            return Audience.REQUESTER
 
     def _presenter(self, job: ReviewJob, target: ReplyTo) -> Presenter:
         return presenter_for(target, self._client(job), self.policy)
@@ -136,7 +153,7 @@ class ReviewJobRunner:
         if message is None or message.bot_id or message.user == job.bot_user_id:
             return  # gone, or a bot's post: reviews of bots' messages help nobody
         target = replace(target, thread_ts=message.thread_ts or message.ts)
-        if resumed:
+        if resumed and target.kind == "thread":
             target = replace(target, placeholder_ts=self._placeholder(job, target))
         request = DraftRequest(job.team_id, job.channel_id, message.user or job.user_id,
                                "reaction", plain_text(message.text),

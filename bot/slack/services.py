@@ -11,7 +11,9 @@ from bot.coaching.coach import Coach
 from bot.jobs.job import ReviewJob
 from bot.jobs.queue import JobQueue
 from bot.settings import Settings
+from bot.slack.channels import ChannelDirectory
 from bot.slack.clients import SlackClients
+from bot.slack.permissions import Admins, SettingsGuard
 from bot.slack.pools import WorkPool
 from bot.slack.priority import AckFirst
 from bot.slack.review_flow import ReviewService
@@ -35,9 +37,14 @@ class Services:
     pool: WorkPool | None = None
     jobs: JobQueue | None = None
     reviews: ReviewService = field(init=False)
+    # Which channels are shared with another organisation (conversations.info, cached).
+    channels: ChannelDirectory = field(default_factory=ChannelDirectory)
+    # Who may change a channel's settings (TONE_COACH_ADMINS).
+    guard: SettingsGuard = field(init=False)
 
     def __post_init__(self) -> None:
         self.reviews = ReviewService(self.coach, self.storage)
+        self.guard = SettingsGuard(Admins.parse(self.settings.admins))
         if self.clients is None:
             self.clients = SlackClients(self.settings, self._installation_store())
 

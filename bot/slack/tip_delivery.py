@@ -10,6 +10,7 @@ from datetime import date, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.audience import SHARED_CHANNEL, Audience, audience_in
 from bot.slack.services import Services
 from bot.slack.tip_blocks import tip_message
 from bot.storage import TipSubscription
@@ -29,7 +30,7 @@ NOT_INSTALLED = "not_installed"
 PAUSING_ERRORS = frozenset({
     "not_in_channel", "channel_not_found", "is_archived", "account_inactive", "token_revoked",
     "invalid_auth", "not_authed", "missing_scope", "restricted_action", "team_access_not_granted",
-    "ekm_access_denied", NOT_INSTALLED,
+    "ekm_access_denied", NOT_INSTALLED, SHARED_CHANNEL,
 })
 
 ClientForTeam = Callable[[str], WebClient | None]
@@ -121,6 +122,12 @@ class Deliverer:
             log.warning("no installation for team %s: pausing tips in %s", team, channel)
             storage.tips.pause(team, channel, local_date, NOT_INSTALLED, now=now)
             return outcome("paused", error=NOT_INSTALLED)
+        policy = self.services.settings.shared_channels
+        if audience_in(self.services.channels, client, channel, policy) is Audience.REQUESTER:
+            # Shared with a customer since it subscribed: a tip there is read by them.
+            log.warning("tips for %s/%s paused: the channel is shared", team, channel)
+            storage.tips.pause(team, channel, local_date, SHARED_CHANNEL, now=now)
+            return outcome("paused", error=SHARED_CHANNEL)
         history = storage.tips.history(team, channel)
         top = storage.reviews.team_top_guidelines(team, days=FINDINGS_DAYS, now=now)
         tip, finding = choose_tip(self.catalog, sub.language, history, top, channel)

@@ -13,12 +13,16 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from bot.slack.clients import ClientForTeam
 from bot.slack.services import Services
 from bot.slack.tip_delivery import Deliverer, DeliveryResult
 from bot.tips.catalog import TipsError
 from bot.tips.schedule import ScheduleError, parse_schedule
+
+if TYPE_CHECKING:
+    from bot.slack.digest import DigestDeliverer
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ class TipScheduler:
         self.clock = clock
         self.interval = interval
         self._deliverer: Deliverer | None = None
+        self._digests: DigestDeliverer | None = None
         self._catalog_error: str | None = None
         self._purged_on: date | None = None
         self._stopping = threading.Event()
@@ -76,8 +81,27 @@ class TipScheduler:
             removed = self.services.storage.purge(now=now)
             self._purged_on = now.date()
             log.info("purged old rows: %s", removed)
+        self._deliver_digests(now)
         deliverer = self._deliverer_or_none()
         return deliverer.deliver_due(now) if deliverer else []
+
+    def _deliver_digests(self, now: datetime) -> None:
+        """The weekly digests ride on the same ticker; their failures never stop the tips."""
+        from bot.digest.texts import DigestTextsError
+        from bot.slack.digest import DigestDeliverer
+
+        try:
+            if self._digests is None:
+                self._digests = DigestDeliverer(
+                    self.services, self.client_for_team or self.services.clients.for_team
+                )
+            self._digests.deliver_due(now)
+        except DigestTextsError as exc:
+            if str(exc) != self._catalog_error:  # once, not every tick
+                log.error("weekly digests are off until the texts file is fixed: %s", exc)
+                self._catalog_error = str(exc)
+        except Exception:
+            log.exception("weekly digest tick failed; trying again in %ss", self.interval)
 
     def subscribe_from_settings(self) -> None:
         """Subscribe ``TIPS_CHANNEL`` (with TIPS_TIME, TIPS_TZ, TIPS_LANGUAGE) unless it already

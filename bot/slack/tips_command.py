@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.slack.audience import SHARED_CHANNEL
 from bot.slack.blocks import notice
 from bot.slack.escape import escape
 from bot.slack.tip_delivery import NOT_INSTALLED
@@ -33,6 +34,10 @@ _PROBLEMS = {
                           "or it was deleted", _INVITE),
     "is_archived": ("this channel is archived", "unarchive it"),
     NOT_INSTALLED: ("Tone Coach is not installed in this workspace", "reinstall Tone Coach"),
+    SHARED_CHANNEL: ("this channel is now shared with another organisation, where people "
+                     "outside your team would read it",
+                     "stop sharing the channel (or ask whoever runs Tone Coach to set "
+                     "TONE_COACH_SHARED_CHANNELS=allow)"),
 }
 _ACCESS_REVOKED = ("account_inactive", "token_revoked", "invalid_auth", "not_authed")
 USAGE = (
@@ -56,8 +61,10 @@ def handle_tips_command(
     words = rest.split()
     if not words:
         return notice(status(storage.tips.subscription(team, channel), now))
+    user = command.get("user_id", "")
     if len(words) == 1 and words[0].lower() in ("off", "stop"):
         if storage.tips.unsubscribe(team, channel):
+            storage.settings_log.record(team, channel, user, "tips_off", now=now)
             return notice(
                 "Daily tips in this channel are off. "
                 f"To start them again: `{EXAMPLE}`."
@@ -71,6 +78,7 @@ def handle_tips_command(
         return notice(f":warning: {escape(str(exc))}")
     sub = schedule.for_channel(team, channel)
     storage.tips.subscribe(sub, now=now)
+    storage.settings_log.record(team, channel, user, "tips_on", schedule_words(sub), now=now)
     return notice(confirmation(sub, now))
 
 
@@ -141,8 +149,12 @@ def describe(sub: TipSubscription) -> str:
 
 def resubscribe(sub: TipSubscription) -> str:
     """The command that recreates this subscription."""
-    days = describe_weekdays(sub.weekdays)
-    return f"/tone-check tips {sub.time} {sub.timezone} {days} {sub.language}"
+    return f"/tone-check tips {schedule_words(sub)}"
+
+
+def schedule_words(sub: TipSubscription) -> str:
+    """``09:30 Europe/Tallinn mon-fri en``: the schedule as the command spells it."""
+    return f"{sub.time} {sub.timezone} {describe_weekdays(sub.weekdays)} {sub.language}"
 
 
 def when(moment: datetime, timezone: str, now: datetime) -> str:

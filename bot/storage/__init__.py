@@ -1,7 +1,19 @@
 """What Tone Coach keeps, in SQLite or PostgreSQL: see ``Storage``."""
 
 from bot.storage.errors import StorageError
-from bot.storage.records import ReviewRecord, StoredReview, TipSubscription
+from bot.storage.records import (
+    DigestSubscription,
+    Erased,
+    PersonalData,
+    ReviewRecord,
+    SettingsChange,
+    StoredReview,
+    StoredVote,
+    TipSubscription,
+)
 from bot.storage.store import Storage
 
-__all__ = ["ReviewRecord", "Storage", "StorageError", "StoredReview", "TipSubscription"]
+__all__ = [
+    "DigestSubscription", "Erased", "PersonalData", "ReviewRecord", "SettingsChange",
+    "Storage", "StorageError", "StoredReview", "StoredVote", "TipSubscription",
+]

@@ -13,6 +13,8 @@ ENGINES = ("llm", "offline")
 WATCH_MODES = ("top", "replies")
 TIP_STATUSES = ("claimed", "posted", "failed")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: What a settings change did to a channel.
+SETTINGS_ACTIONS = ("watch", "unwatch", "tips_on", "tips_off", "digest_on", "digest_off")
 
 _HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
 
@@ -39,6 +41,7 @@ class ReviewRecord:
     completion_tokens: int
     cached_tokens: int = 0
     reasoning_tokens: int = 0  # part of completion_tokens
+    fallback: bool = False  # the model failed and the offline reviewer answered
 
     def __post_init__(self) -> None:
         _require(self.entry_point, ENTRY_POINTS, "entry_point")
@@ -60,6 +63,7 @@ class StoredReview:
     engine: str
     entry_point: str
     created_at: datetime
+    channel_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,84 @@ class TipSubscription:
             raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown time zone {self.timezone!r}") from exc
         object.__setattr__(self, "weekdays", tuple(self.weekdays))
         if not self.weekdays:
             raise ValueError("weekdays cannot be empty")
         for day in self.weekdays:
             _require(day, WEEKDAYS, "weekdays")
+        if not self.language:
+            raise ValueError("language cannot be empty")
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """Who changed a channel's settings, what they did and when; never any message text.
+
+    ``user_id`` is None once that person has asked to be forgotten. ``detail`` is the new
+    setting in words we wrote ourselves (``09:30 Europe/Tallinn mon-fri en``).
+    """
+
+    team_id: str
+    channel_id: str
+    user_id: str | None
+    action: str
+    detail: str | None
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        _require(self.action, SETTINGS_ACTIONS, "action")
+
+
+@dataclass(frozen=True)
+class StoredVote:
+    """One helpful / not helpful vote, as shown to the person who cast it."""
+
+    review_id: int
+    helpful: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Everything kept about one person in one workspace (what ``/tone-check my-data`` shows)."""
+
+    reviews: list[StoredReview]
+    votes: list[StoredVote]
+    settings_changes: list[SettingsChange]
+
+
+@dataclass(frozen=True)
+class Erased:
+    """How many rows ``forget-me`` removed, or made anonymous (the settings changes)."""
+
+    reviews: int
+    votes: int
+    settings_changes: int
+
+
+@dataclass(frozen=True)
+class DigestSubscription:
+    """A channel's weekly digest: the weekday, wall time and time zone, and the language."""
+
+    team_id: str
+    channel_id: str
+    weekday: str
+    time: str
+    timezone: str
+    language: str
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.weekday, WEEKDAYS, "weekday")
+        if not _HH_MM.fullmatch(self.time):
+            raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
         if not self.language:
             raise ValueError("language cannot be empty")

@@ -33,6 +33,7 @@ class ReviewRepository:
             "completion_tokens": record.completion_tokens,
             "cached_tokens": record.cached_tokens,
             "reasoning_tokens": record.reasoning_tokens,
+            "fallback": record.fallback,
             "created_at": utc(now),
         }
         with self.db.connection() as connection:
@@ -40,8 +41,11 @@ class ReviewRepository:
                 insert(Review).values(values).returning(Review.id)
             ).scalar_one()
             # dict.fromkeys: each guideline once, in the order it was first reported.
+            # Each finding carries its review's workspace, author and time (see Finding).
             findings = [
-                {"review_id": review_id, "guideline_id": guideline, "position": position}
+                {"review_id": review_id, "guideline_id": guideline, "position": position,
+                 "team_id": record.team_id, "user_id": record.user_id,
+                 "created_at": values["created_at"]}
                 for position, guideline in enumerate(dict.fromkeys(record.guidelines))
             ]
             if findings:

@@ -18,10 +18,19 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.storage.records import ENGINES, ENTRY_POINTS, TIP_STATUSES, VERDICTS, WATCH_MODES
+from bot.storage.records import (
+    ENGINES,
+    ENTRY_POINTS,
+    SETTINGS_ACTIONS,
+    TIP_STATUSES,
+    VERDICTS,
+    WATCH_MODES,
+    WEEKDAYS,
+)
 
 SLACK_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
 
@@ -88,6 +97,15 @@ class Review(Base):
         _one_of("engine", ENGINES),
         Index(None, "team_id", "user_id", "created_at"),
         Index(None, "team_id", "created_at"),
+        # The weekly digest reads only these columns over a team's last eight weeks: with them
+        # in the index, PostgreSQL answers from the index alone (SQLite includes every column
+        # of a multi-column index the same way).
+        Index(
+            "ix_reviews_digest",
+            "team_id", "created_at", "user_id", "entry_point", "verdict", "engine",
+            "fallback", "latency_ms",
+            postgresql_include=["id"],  # SQLite keeps the rowid (id) in every index anyway
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,14 +121,21 @@ class Review(Base):
     cached_tokens: Mapped[int] = mapped_column(server_default="0")
     completion_tokens: Mapped[int]  # all output billed, reasoning included
     reasoning_tokens: Mapped[int] = mapped_column(server_default="0")
+    # The model was configured but failed, and the offline reviewer answered instead.
+    fallback: Mapped[bool] = mapped_column(server_default=false())
     # Indexed on its own for the retention purge.
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Finding(Base):
-    """A guideline a review found, one row each so they can be counted."""
+    """A guideline a review found, one row each so they can be counted.
+
+    The review's workspace, author and time are repeated here so that counting findings per
+    week reads this table's index alone, without joining a million reviews.
+    """
 
     __tablename__ = "review_findings"
+    __table_args__ = (Index(None, "team_id", "created_at", "guideline_id", "user_id"),)
 
     review_id: Mapped[int] = mapped_column(
         ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
@@ -118,6 +143,9 @@ class Finding(Base):
     guideline_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Keeps the order the reviewer reported them in.
     position: Mapped[int]
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
 
 
 class Feedback(Base):
@@ -180,3 +208,58 @@ class TipDelivery(Base):
     status: Mapped[str] = mapped_column(String(8))
     error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]
+
+
+class SettingsChangeRow(Base):
+    """One change to a channel's settings (watch, tips...): who, what, when. No message text."""
+
+    __tablename__ = "settings_changes"
+    __table_args__ = (
+        _one_of("action", SETTINGS_ACTIONS),
+        Index(None, "team_id", "channel_id", "created_at"),
+        Index(None, "team_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    # Emptied when the person asks to be forgotten; the change itself stays on record.
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+class DigestSubscriptionRow(Base):
+    """A channel's weekly digest: the weekday and wall time it is posted, and its language."""
+
+    __tablename__ = "digest_subscriptions"
+    __table_args__ = (_one_of("weekday", WEEKDAYS),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    weekday: Mapped[str] = mapped_column(String(3))
+    time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    # Digests due before this moment are not sent: subscribing does not post last week's.
+    updated_at: Mapped[datetime]
+
+
+class DigestDelivery(Base):
+    """A channel's digest for one local week (``week_of`` is that week's Monday).
+
+    The primary key makes it one row per channel per week; the row is claimed before posting
+    and then marked posted or failed.
+    """
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (_one_of("status", ("claimed", "posted", "failed")),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    week_of: Mapped[date] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(8))
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

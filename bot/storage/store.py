@@ -6,26 +6,32 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import column, delete, table
 
+from bot.storage.audit import SettingsLog
 from bot.storage.channels import WatchedChannels
 from bot.storage.database import Database, utc
 from bot.storage.deliveries import DeliveryClaims
+from bot.storage.digests import DigestRepository
 from bot.storage.errors import StorageError
+from bot.storage.personal import PersonalDataStore
 from bot.storage.reviews import ReviewRepository
-from bot.storage.schema import Delivery, Review
+from bot.storage.schema import Delivery, DigestDelivery, Review
 from bot.storage.slack_oauth import SlackOAuthStores
 from bot.storage.tips import TipRepository
 
 # Slack retries a delivery within minutes; two days is a wide margin.
 DELIVERY_TTL = timedelta(days=2)
 DEFAULT_RETENTION_DAYS = 90
+# A week's digest claim is needed until that week cannot come round again.
+DIGEST_CLAIM_TTL = timedelta(days=60)
 
 # slack_sdk's state table, named here only to purge expired states (it stores naive UTC).
 _oauth_states = table("slack_oauth_states", column("expire_at"))
 
 
 class Storage:
-    """Everything Tone Coach keeps: ``reviews``, ``deliveries``, ``channels``, ``tips`` and
-    ``slack_oauth``, each a repository over the one :class:`Database`."""
+    """Everything Tone Coach keeps: ``reviews``, ``deliveries``, ``channels``, ``tips``,
+    ``settings_log``, ``personal_data``, ``digests`` and ``slack_oauth``, each a repository
+    over the one :class:`Database`."""
 
     def __init__(
         self, url: str | None = None, *, retention_days: int = DEFAULT_RETENTION_DAYS
@@ -40,6 +46,9 @@ class Storage:
         self.channels = WatchedChannels(self.db)
         self.tips = TipRepository(self.db)
         self.slack_oauth = SlackOAuthStores(self.db)
+        self.settings_log = SettingsLog(self.db)  # who changed which channel's settings
+        self.personal_data = PersonalDataStore(self.db)  # one person's rows: my-data, forget-me
+        self.digests = DigestRepository(self.db)
 
     @property
     def url(self) -> str:
@@ -81,6 +90,9 @@ class Storage:
             reviews = session.execute(
                 delete(Review).where(Review.created_at < now - timedelta(days=self.retention_days))
             ).rowcount
+            session.execute(
+                delete(DigestDelivery).where(DigestDelivery.claimed_at < now - DIGEST_CLAIM_TTL)
+            )
             oauth_states = session.execute(
                 delete(_oauth_states).where(_oauth_states.c.expire_at < now.replace(tzinfo=None))
             ).rowcount

@@ -127,7 +127,8 @@ def parse_timezone(word: str) -> str:
     """An IANA time zone name, matched without regard to case; returns its proper spelling."""
     try:
         return ZoneInfo(word).key
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+    # OSError: with the tzdata package installed, a very long name is looked up as a file.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
     name = _zone_names().get(word.lower())
     if name is None:

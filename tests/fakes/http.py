@@ -20,6 +20,7 @@ class Request:
     headers: dict[str, str]
     body: bytes
     received: float = field(default_factory=time.monotonic)
+    query: str = ""
 
     @property
     def json(self) -> dict:
@@ -28,6 +29,11 @@ class Request:
     @property
     def form(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+
+    @property
+    def query_args(self) -> dict[str, str]:
+        """The query string's arguments (slack_sdk sends some methods' arguments there)."""
+        return {k: v[0] for k, v in parse_qs(self.query).items()}
 
 
 @dataclass
@@ -59,8 +65,10 @@ class FakeServer:
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
-                request = Request(self.command, urlsplit(self.path).path,
-                                  {k.lower(): v for k, v in self.headers.items()}, body)
+                parts = urlsplit(self.path)
+                request = Request(self.command, parts.path,
+                                  {k.lower(): v for k, v in self.headers.items()}, body,
+                                  query=parts.query)
                 response = outer._handle(request)
                 if response.delay and outer._stopping.wait(response.delay):
                     return

@@ -98,7 +98,9 @@ def test_the_embedded_queue_retries_a_job_that_asks_to_run_later(tmp_path):
     wait_for(runner.done.is_set)
     queue.stop(5)
     assert [resumed for _, resumed in runner.ran] == [False, True, True]
-    assert EmbeddedQueue(tmp_path / "jobs").stored() == 0
+    reopened = EmbeddedQueue(tmp_path / "jobs")
+    assert reopened.stored() == 0
+    reopened.stop(1)  # its outbox thread too
 
 
 def test_a_job_past_its_time_is_given_up_and_the_runner_told(tmp_path):

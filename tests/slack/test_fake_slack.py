@@ -76,3 +76,35 @@ def test_an_unknown_thread_or_cursor_is_an_error(client, thread):
         client.conversations_replies(channel="C1", ts="1.2")
     with pytest.raises(SlackApiError, match="invalid_cursor"):
         client.conversations_history(channel="C1", cursor="bm90IGEgY3Vyc29y")
+
+
+def test_conversations_info_flags_sharing_as_slack_does(client, slack):
+    slack.share_with_customer("CCONNECT")
+    slack.share_with_customer("CINVITED", pending=True)
+    slack.share_in_org("CSISTER")
+    flags = ("is_shared", "is_ext_shared", "is_org_shared", "is_pending_ext_shared")
+
+    def info(channel: str) -> tuple:
+        conversation = client.conversations_info(channel=channel)["channel"]
+        return tuple(conversation[flag] for flag in flags)
+
+    assert info("CPLAIN") == (False, False, False, False)
+    assert info("CCONNECT") == (True, True, False, False)
+    assert info("CINVITED") == (False, False, False, True)
+    assert info("CSISTER") == (True, False, True, False)
+    assert slack.is_ext_shared("CCONNECT") and not slack.is_ext_shared("CINVITED")
+    assert len(client.conversations_info(channel="CCONNECT")["channel"]["shared_team_ids"]) == 2
+
+
+def test_conversations_info_of_a_dm_needs_a_scope_the_app_lacks(client):
+    with pytest.raises(SlackApiError) as raised:
+        client.conversations_info(channel="D0123")
+    assert raised.value.response["error"] == "missing_scope"
+
+
+def test_usergroup_members_and_an_unknown_group(client, slack):
+    slack.usergroups["SLEADS"] = ["U1", "U2"]
+    assert client.usergroups_users_list(usergroup="SLEADS")["users"] == ["U1", "U2"]
+    with pytest.raises(SlackApiError) as raised:
+        client.usergroups_users_list(usergroup="SNOPE")
+    assert raised.value.response["error"] == "no_such_subteam"

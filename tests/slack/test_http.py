@@ -49,3 +49,11 @@ def test_url_verification_echoes_the_challenge(app):
     body = json.dumps({"type": "url_verification", "challenge": "abc", "token": "x"}).encode()
     reply = app.post(body, "application/json")
     assert reply.status == 200 and "abc" in reply.body
+
+
+def test_a_command_whose_storage_fails_still_gets_a_200_and_the_app_keeps_serving(app):
+    with app.services.storage.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE watched_channels")  # a real database failure
+    reply = app.command("watch")
+    assert reply.status == 200  # never a 5xx that Slack would retry
+    assert app.command("help").status == 200

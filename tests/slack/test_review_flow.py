@@ -23,7 +23,7 @@ def test_a_rebuilt_thread_presenter_updates_the_placeholder_it_was_given(slack):
                               WebClient(token="xoxb-test", base_url=slack.api_url))
     assert isinstance(presenter, ThreadReply)
     presenter.start()  # already posted: nothing new
-    presenter.show("needs_work", {"text": "review", "blocks": []})
+    presenter.show("needs_work", [{"text": "review", "blocks": []}])
     assert not slack.calls_to("chat.postMessage")
     [update] = slack.calls_to("chat.update")
     assert update.args["ts"] == "1.3"
@@ -55,16 +55,31 @@ def test_an_unexpected_error_in_a_command_is_answered_privately(app, slack):
 
 
 def test_help_says_how_the_channel_is_watched(app):
-    assert "not watched" in app.answer("help", channel="CDRAFTS")
-    assert "watching" in app.answer("watch replies", channel="CDRAFTS")
+    assert "not watched" in app.answer("help", channel="CDRAFTS")["text"]
+    assert "watching" in app.answer("watch replies", channel="CDRAFTS")["text"]
     assert app.services.storage.channels.mode("T1", "CDRAFTS") == "replies"
-    assert "watched with replies" in app.answer("help", channel="CDRAFTS")
+    assert "watched with replies" in app.answer("help", channel="CDRAFTS")["text"]
     app.answer("watch", channel="CDRAFTS")
-    assert "top-level messages are checked" in app.answer("", channel="CDRAFTS")
+    assert "top-level messages are checked" in app.answer("", channel="CDRAFTS")["text"]
     app.answer("unwatch", channel="CDRAFTS")
-    assert "not watched" in app.answer("help", channel="CDRAFTS")
+    assert "not watched" in app.answer("help", channel="CDRAFTS")["text"]
 
 
 def test_a_mistyped_watch_mode_is_explained_not_reviewed(app):
     assert "don't know the command" in app.command("watch everything").json["text"]
     assert not app.model.requests
+
+
+def test_the_started_target_carries_the_placeholder_for_whoever_keeps_it(app, slack):
+    from bot.slack.drafts import DraftRequest
+
+    started = []
+    target = ReplyTo("thread", "T1", "C1", "ULEAD", message_ts="1.2", thread_ts="1.2")
+    request = DraftRequest("T1", "C1", "UAGENT", "reaction", BAD_DRAFT)
+    presenter = presenter_for(target, app.services.clients.default)
+    app.services.reviews.run(request, presenter, on_started=started.append)
+    [placeholder] = slack.calls_to("chat.postMessage")
+    [kept] = started
+    [update] = slack.calls_to("chat.update")
+    assert kept.placeholder_ts and kept.placeholder_ts == update.args["ts"]
+    assert kept.thread_ts == placeholder.args["thread_ts"] == "1.2"

@@ -18,6 +18,9 @@ OUR_TABLES = {
     "watched_channels",
     "tip_subscriptions",
     "tip_deliveries",
+    "settings_changes",
+    "digest_subscriptions",
+    "digest_deliveries",
 }
 
 

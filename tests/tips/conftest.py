@@ -50,9 +50,7 @@ def slack(slack_server: FakeSlack) -> FakeSlack:
 
     One server for the session: stopping one takes half a second (its poll interval).
     """
-    slack_server.calls.clear()
-    slack_server.failures.clear()
-    slack_server.messages.clear()
+    slack_server.reset()
     return slack_server
 
 

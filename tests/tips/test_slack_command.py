@@ -10,12 +10,12 @@ from tests.tips.tips_helpers import TEAM
 
 
 def test_subscribing_in_russian_through_slack_then_getting_a_russian_tip(app, slack):
-    reply = app.answer("tips 09:30 Europe/Tallinn mon-fri ru", channel="C42")
-    assert "Done" in reply and "Russian" in reply
+    answer = app.answer("tips 09:30 Europe/Tallinn mon-fri ru", channel="C42")
+    assert "Done" in answer["text"] and "Russian" in answer["text"]
     sub = app.services.storage.tips.subscription(TEAM, "C42")
     assert (sub.time, sub.timezone, sub.language) == ("09:30", "Europe/Tallinn", "ru")
 
-    status = app.answer("tips", channel="C42")
+    status = app.answer("tips", channel="C42")["text"]
     assert "Next tip:" in status and "Europe/Tallinn" in status
 
     monday = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Tallinn"))
@@ -26,13 +26,13 @@ def test_subscribing_in_russian_through_slack_then_getting_a_russian_tip(app, sl
 
 
 def test_bad_tips_input_through_slack_gets_a_helpful_answer(app):
-    reply = app.answer("tips 25:00 Mars/Olympus")
-    assert "`25:00` isn't a time of day" in reply
-    assert "/tone-check tips 09:30 Europe/Tallinn mon-fri en" in reply
+    text = app.answer("tips 25:00 Mars/Olympus")["text"]
+    assert "`25:00` isn't a time of day" in text
+    assert "/tone-check tips 09:30 Europe/Tallinn mon-fri en" in text
     assert app.services.storage.tips.subscriptions() == []
 
 
 def test_tips_off_through_slack(app):
     app.answer("tips 09:30 Europe/Tallinn")
-    assert "off" in app.answer("tips off")
+    assert "off" in app.answer("tips off")["text"]
     assert app.services.storage.tips.subscriptions() == []

@@ -8,6 +8,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.digest.compute import own_trend
 from bot.slack.blocks import MAX_BLOCKS, context_block, section
 from bot.slack.escape import escape
 from bot.slack.services import Services
@@ -61,7 +62,8 @@ def home_view(
             f"• React with :{reaction}: to a message: the review goes into its thread\n"
             "• *Check tone* in any message's ⋯ menu: a review only you can see\n"
             "Leads: `/tone-check watch` in a drafts channel, `/tone-check tips 09:30 "
-            "Europe/Tallinn` for a daily tip."
+            "Europe/Tallinn` for a daily tip, `/tone-check digest mon 09:00 Europe/Tallinn` "
+            "for the team's weekly figures."
         ),
         {"type": "divider"},
         section("*Your recent checks*"),
@@ -78,6 +80,9 @@ def home_view(
     if top:
         lines = "\n".join(f"• {escape(titles.get(g, g))}: {n}×" for g, n in top)
         blocks.append(section(f"*What you trip on most (30 days)*\n{lines}"))
+    trend = own_trend_lines(services, team_id, user_id, titles)
+    if trend:
+        blocks.append(section("*Your last 8 weeks* (only you see this)\n" + "\n".join(trend)))
     team_top = storage.reviews.team_top_guidelines(team_id, days=7, limit=3)
     if team_top:
         lines = "\n".join(f"• {escape(titles.get(g, g))}: {n}×" for g, n in team_top)
@@ -86,3 +91,21 @@ def home_view(
     for guideline in services.coach.guidelines.guidelines:
         blocks.append(section(f"*{escape(guideline.title['en'])}*\n{escape(guideline.why)}"))
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def own_trend_lines(services: Services, team_id: str, user_id: str,
+                    titles: dict[str, str]) -> list[str]:
+    """One line per week with checks: how many, how many fine at once, the top finding."""
+    lines = []
+    for week in own_trend(services.storage, team_id, user_id, services.coach.guidelines.ids):
+        if not week.drafts:
+            continue
+        line = (f"• {week.start:%d %b}–{week.end:%d %b}: {week.drafts} "
+                f"{'check' if week.drafts == 1 else 'checks'}, "
+                f"{round((week.fine_share or 0) * 100)}% fine on the first check")
+        found = {g: rate for g, rate in week.per_100.items() if rate}
+        if found:
+            top = max(found, key=lambda g: (found[g], g))
+            line += f", most often: {escape(titles.get(top, top))}"
+        lines.append(line)
+    return lines

@@ -31,6 +31,7 @@ def register(app: App, services: Services) -> None:
                 ts=event.get("ts"),
                 thread_ts=event.get("thread_ts"),
                 bot_user_id=context.bot_user_id,
+                ext_shared=body.get("is_ext_shared_channel") is True,
             ))
 
 

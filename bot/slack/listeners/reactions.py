@@ -23,4 +23,5 @@ def register(app: App, services: Services) -> None:
             user_id=event.get("user", ""),
             ts=item.get("ts"),
             bot_user_id=context.bot_user_id,
+            ext_shared=body.get("is_ext_shared_channel") is True,
         ))
