@@ -169,8 +169,11 @@ class Bench:
                                       for i in range(level)])[1]
                 slack.wait_for("response_url", before + level, timeout=60)
                 before = len(slack.calls_to("chat.postMessage"))
-                events += app.send([app.message_event(self.draft(), f"{time.time():.6f}")
-                                    for _ in range(level)])[1]
+                # The worker reads a watched message back from Slack, so Slack must have it.
+                posted = [(draft, slack.add_message(WATCHED, draft, user="UBENCH",
+                                                    ts=f"{time.time():.6f}"))
+                          for draft in (self.draft() for _ in range(level))]
+                events += app.send([app.message_event(draft, ts) for draft, ts in posted])[1]
                 slack.wait_for("chat.postMessage", before + level, timeout=60)
             figures[str(level)] = {"command": ms(commands), "event": ms(events)}
         return figures

@@ -122,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default $PORT, else 3000)")
     serve.set_defaults(handler=_serve)
 
+    worker = commands.add_parser(
+        "worker", help="run review jobs only (PostgreSQL; several may run on several machines)")
+    worker.add_argument("--concurrency", type=int,
+                        help="reviews at the same time (default $TONE_COACH_WORKERS, else 128)")
+    worker.set_defaults(handler=_worker)
+
     socket = commands.add_parser("socket", help="run the Slack app in Socket Mode (laptop)")
     socket.set_defaults(handler=_socket)
 
@@ -296,6 +302,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return _run_app(lambda: serve(settings, port=args.port), settings)
 
 
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import run_worker
+
+    if args.concurrency is not None and args.concurrency < 1:
+        raise CLIError("--concurrency must be at least 1")
+    return _run_app(lambda: run_worker(settings, args.concurrency), settings)
+
+
 def _socket(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import run_socket_mode
 
@@ -313,6 +327,11 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if "storage" in locals():
             storage.close()
+    if storage.engine.dialect.name == "postgresql":
+        from bot.jobs.postgres import apply_schema
+
+        if apply_schema(storage.engine.url):
+            print(f"{storage.url}: created the review job tables (procrastinate)")
     if before == after:
         print(f"{storage.url}: already up to date (revision {after}); nothing to do")
     elif before is None:

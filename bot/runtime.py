@@ -7,20 +7,25 @@ one :class:`~bot.settings.Settings`, starts them, and stops them in order.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from types import FrameType
 
 from bot.coaching.coach import Coach
+from bot.jobs.queue import JobQueue
 from bot.settings import ConfigError, Settings
 from bot.slack.app import LISTENER_THREADS, build_app
+from bot.slack.clients import RetryPolicy
 from bot.slack.http_server import EdgeLimits
 from bot.slack.install_check import InstallCheck, SlackUnreachable, check_token
 from bot.slack.logs import hide_response_urls
@@ -43,12 +48,16 @@ class Runtime:
         coach: Coach | None = None,
         storage: Storage | None = None,
         run_ticker: bool = True,
+        slack_retry: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
         self._coach = coach
         self._storage = storage
         self._owns_storage = storage is None
         self.run_ticker = run_ticker
+        self.slack_retry = slack_retry  # how hard review posts try (tests: shorter waits)
+        self.jobs: JobQueue | None = None
+        self._runner = None
         self.services: Services | None = None
         self.app = None
         self.ticker: TipScheduler | None = None
@@ -80,6 +89,13 @@ class Runtime:
         self.services = Services(coach=coach, storage=storage, settings=settings,
                                  pool=self._review_pool)
         self.app = build_app(self.services, self._listener_pool)
+        self.jobs = open_jobs(self.services)
+        workers = settings.workers if settings.serve_workers is None else settings.serve_workers
+        if workers:
+            from bot.slack.review_jobs import ReviewJobRunner
+
+            self._runner = ReviewJobRunner(self.services, policy=self.slack_retry)
+            self.jobs.start_workers(self._runner, workers)
         if self.run_ticker:
             self.ticker = TipScheduler(self.services).start()
         return self
@@ -104,12 +120,25 @@ class Runtime:
         self._stopped = True
         drain = self.settings.drain_seconds if drain_seconds is None else drain_seconds
         drained = True
+        if self.jobs is not None:
+            # Reviews in flight finish; jobs not started stay stored for the next start.
+            started = time.monotonic()
+            if not self.jobs.stop(drain):
+                drained = False
+                if self._runner is not None:
+                    self._runner.abandoned.set()  # what finishes now runs again next start
+                if self.services is not None:
+                    told = self.services.reviews.abandon_running()
+                    log.warning("stopped with %d reviews unfinished; they run again at the "
+                                "next start", told)
+            drain = max(0.0, drain - (time.monotonic() - started))
         if self._review_pool is not None:
             started = time.monotonic()
-            drained = self._review_pool.drain(drain)
-            log.info("drained reviews in %.1f s (%s)", time.monotonic() - started,
-                     "all finished" if drained else "some still running")
-            if not drained and self.services is not None:
+            pool_drained = self._review_pool.drain(drain)
+            log.info("drained background work in %.1f s (%s)", time.monotonic() - started,
+                     "all finished" if pool_drained else "some still running")
+            drained = drained and pool_drained
+            if not pool_drained and self.services is not None:
                 told = self.services.reviews.abandon_running()
                 log.warning("stopped with %d reviews unfinished; their authors were told", told)
         if self.install_check is not None:
@@ -129,6 +158,33 @@ class Runtime:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def jobs_dir(settings: Settings, storage: Storage) -> Path:
+    """Where the embedded job queue keeps its file: ``TONE_COACH_JOBS_DIR``, else beside the
+    SQLite database (``tone_coach.db`` → ``tone_coach.db-jobs/``)."""
+    if settings.jobs_dir:
+        return Path(settings.jobs_dir)
+    database = storage.engine.url.database
+    if not database or database == ":memory:":
+        return Path(tempfile.mkdtemp(prefix="tone-coach-jobs-"))
+    return Path(database + "-jobs")
+
+
+def open_jobs(services: Services) -> JobQueue:
+    """The durable review-job queue for this database: procrastinate on PostgreSQL, a SQLite
+    ack queue of its own otherwise. Sets ``services.jobs``."""
+    storage = services.storage
+    if storage.engine.dialect.name == "postgresql":
+        from bot.jobs.postgres import PostgresQueue
+
+        queue: JobQueue = PostgresQueue(storage.engine.url)
+    else:
+        from bot.jobs.embedded import EmbeddedQueue
+
+        queue = EmbeddedQueue(jobs_dir(services.settings, storage))
+    services.jobs = queue
+    return queue
 
 
 def report_model_status(coach: Coach) -> None:
@@ -221,6 +277,32 @@ def serve(settings: Settings, port: int | None = None) -> int:
     log.info("Tone Coach listening on port %d (%s)", port, "/slack/events")
     run_until(server, shutdown.done)
     return _exit(shutdown)
+
+
+def run_worker(settings: Settings, concurrency: int | None = None) -> int:
+    """Run review jobs until SIGTERM or SIGINT; the jobs running then are finished first."""
+    storage = Storage(settings.database_url, retention_days=settings.retention_days)
+    if storage.engine.dialect.name != "postgresql":
+        storage.close()
+        raise ConfigError("`tone-coach worker` needs DATABASE_URL on PostgreSQL; with SQLite, "
+                          "`tone-coach serve` runs the reviews itself")
+    storage.upgrade()
+    from bot.jobs.postgres import PostgresQueue
+    from bot.slack.review_jobs import ReviewJobRunner
+
+    configure_logging(settings)
+    coach = Coach.build(settings.model_settings() if settings.uses_model else None,
+                        settings.guidelines_file)
+    report_model_status(coach)
+    services = Services(coach=coach, storage=storage, settings=settings)
+    queue = PostgresQueue(storage.engine.url)
+    services.jobs = queue
+    asyncio.run(queue.work(ReviewJobRunner(services), concurrency or settings.workers,
+                           install_signal_handlers=True))
+    queue.stop(5)
+    storage.close()
+    log.info("worker stopped")
+    return 0
 
 
 def run_socket_mode(settings: Settings) -> int:

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     )
     workers: int = Field(128, ge=1, le=1024, **_env("TONE_COACH_WORKERS"))
     drain_seconds: float = Field(25.0, ge=0, le=600, **_env("TONE_COACH_DRAIN_SECONDS"))
+    #: Review workers inside ``serve``; None means as many as ``workers``. 0 when separate
+    #: ``tone-coach worker`` processes run the reviews (PostgreSQL).
+    serve_workers: int | None = Field(None, ge=0, le=1024, **_env("TONE_COACH_SERVE_WORKERS"))
+    #: Where the embedded (SQLite) set-up keeps its review jobs; None: beside the database.
+    jobs_dir: str | None = Field(None, **_env("TONE_COACH_JOBS_DIR"))
     shared_channels: SharedChannels = Field("private", **_env("TONE_COACH_SHARED_CHANNELS"))
     admins_text: Annotated[str, NoDecode] = Field("", **_env("TONE_COACH_ADMINS"))
 

@@ -23,6 +23,8 @@ FRIENDLY_ERRORS = {
 def explain(error: SlackApiError) -> str:
     """A sentence for the user about what went wrong."""
     code = error.response.get("error", "") if error.response is not None else ""
+    if not (isinstance(code, str) and code.isidentifier()):
+        code = ""  # slack_sdk puts a non-JSON body (an HTML error page) here: never show it
     return FRIENDLY_ERRORS.get(code, f"Slack answered `{code or 'an error'}`. Please try again.")
 
 

@@ -19,6 +19,11 @@ Kinds:
 
 Which of ``thread``/``watch`` or ``private``/``private_watch`` applies is decided by
 :func:`bot.slack.audience.audience_in`.
+
+Every Slack call goes through :class:`~bot.slack.delivery.Delivery` (Slack's passing faults
+retried). When the place a review belongs refuses it, the person gets it privately (ephemeral,
+else a DM) and a placeholder left behind says so; when even that fails, :class:`TryLater`
+tells the job queue to run the review again later.
 """
 
 from __future__ import annotations
@@ -28,16 +33,21 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal, Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot.jobs.job import TryLater
 from bot.slack.blocks import MAX_MESSAGES, notice, working_message
-from bot.slack.clients import response_url_client
+from bot.slack.clients import RetryPolicy
+from bot.slack.delivery import Delivery, DeliveryError
 
 log = logging.getLogger(__name__)
 
 PresenterKind = Literal["ephemeral", "shortcut", "thread", "watch", "private", "private_watch"]
 WORKING_REACTION = "eyes"
 GOOD_REACTION = "white_check_mark"
+MOVED_PRIVATELY = (
+    ":warning: Slack would not let me post the review here, so I've sent it to <@{user}> "
+    "privately."
+)
 
 
 @dataclass(frozen=True)
@@ -84,33 +94,41 @@ class Presenter(Protocol):
         """Something went wrong: say so, in place of anything that still says "Reviewing…"."""
 
 
-def presenter_for(target: ReplyTo, client: WebClient | None) -> Presenter:
+def presenter_for(target: ReplyTo, client: WebClient | None,
+                  policy: RetryPolicy | None = None) -> Presenter:
     """The presenter for ``target.kind``; ``client`` posts in the target's workspace."""
+    delivery = Delivery(client, policy) if client is not None else None
     if target.kind in ("ephemeral", "shortcut"):
-        return ResponseUrlReply(target)
-    if client is None:
+        return ResponseUrlReply(target, delivery, policy)
+    if delivery is None:
         raise ValueError(f"a {target.kind} reply needs a Slack client")
     if target.kind == "thread":
-        return ThreadReply(target, client)
+        return ThreadReply(target, delivery)
     if target.kind == "watch":
-        return WatchReply(target, client)
+        return WatchReply(target, delivery)
     if target.kind in ("private", "private_watch"):
-        return PrivateReply(target, client)
+        return PrivateReply(target, delivery)
     raise ValueError(f"unknown presenter kind {target.kind!r}")
 
 
 class ResponseUrlReply:
-    """A private reply through ``response_url`` (slash command, message shortcut)."""
+    """A private reply through ``response_url`` (slash command, message shortcut); when that
+    URL fails or has expired, an ephemeral message or a DM instead."""
 
-    def __init__(self, target: ReplyTo) -> None:
+    def __init__(self, target: ReplyTo, delivery: Delivery | None,
+                 policy: RetryPolicy | None = None) -> None:
         self.target = target
-        self._webhook = response_url_client(target.response_url or "")
+        self.delivery = delivery
+        self.policy = policy
         # A response_url takes five posts; the shortcut's "Reviewing…" used one.
         self.message_limit = MAX_MESSAGES - (1 if target.kind == "shortcut" else 0)
 
     def start(self) -> None:
         if self.target.kind == "shortcut":  # a command's ack already said it
-            self._send(working_message(), replace=False)
+            try:
+                self._respond(working_message(), replace=False)
+            except DeliveryError as exc:
+                log.info("no placeholder for a shortcut: %s", exc)
 
     def show(self, verdict: str, messages: list[dict]) -> None:
         self._send(messages[0])
@@ -124,11 +142,21 @@ class ResponseUrlReply:
         self._send(notice(text))
 
     def _send(self, message: dict, *, replace: bool = True) -> None:
-        response = self._webhook.send_dict(
-            {"response_type": "ephemeral", "replace_original": replace, **message}
-        )
-        if response.status_code != 200:
-            log.warning("response_url answered %s", response.status_code)
+        try:
+            self._respond(message, replace=replace)
+            return
+        except DeliveryError as exc:
+            log.warning("could not answer through a response_url (%s); sending it privately",
+                        exc)
+        if self.delivery is None or not self.delivery.privately(
+                self.target.channel_id, self.target.user_id, message):
+            raise TryLater("Slack took the answer nowhere")
+
+    def _respond(self, message: dict, *, replace: bool) -> None:
+        if not self.target.response_url:
+            raise DeliveryError("response_url", "none", permanent=True)
+        Delivery.respond_to(self.target.response_url, message, replace_original=replace,
+                            policy=self.policy)
 
 
 class ThreadReply:
@@ -136,40 +164,59 @@ class ThreadReply:
 
     message_limit = MAX_MESSAGES
 
-    def __init__(self, target: ReplyTo, client: WebClient) -> None:
+    def __init__(self, target: ReplyTo, delivery: Delivery) -> None:
         self.target = target
-        self.client = client
+        self.delivery = delivery
 
     def start(self) -> None:
         if self.target.placeholder_ts:
-            return  # posted before (a resumed job)
-        posted = self.client.chat_postMessage(
-            channel=self.target.channel_id, thread_ts=self.target.thread_ts, **working_message()
-        )
-        self.target = replace(self.target, placeholder_ts=posted["ts"])
+            return  # posted by an earlier, interrupted try (a resumed job)
+        try:
+            posted = self.delivery.post(self.target.channel_id, working_message(),
+                                        thread_ts=self.target.thread_ts)
+        except DeliveryError as exc:
+            log.warning("no placeholder in the thread: %s", exc)
+            return
+        self.target = replace(self.target, placeholder_ts=posted)
 
     def show(self, verdict: str, messages: list[dict]) -> None:
-        self.client.chat_update(
-            channel=self.target.channel_id, ts=self.target.placeholder_ts, **messages[0]
-        )
-        for more in messages[1:]:  # a long rewrite continues in the same thread
-            self.client.chat_postMessage(
-                channel=self.target.channel_id, thread_ts=self.target.thread_ts, **more
-            )
+        channel, placeholder = self.target.channel_id, self.target.placeholder_ts
+        if placeholder:
+            try:
+                self.delivery.update(channel, placeholder, messages[0])
+                self._continue(messages[1:])
+                return
+            except DeliveryError as exc:
+                log.warning("could not post a review in its thread: %s", exc)
+                try:
+                    self.delivery.update(channel, placeholder,
+                                         notice(MOVED_PRIVATELY.format(user=self.target.user_id)))
+                except DeliveryError as again:
+                    log.warning("placeholder left as it was: %s", again)
+        if not _privately(self.delivery, self.target, messages):
+            raise TryLater("Slack took the review nowhere")
+
+    def _continue(self, messages: list[dict]) -> None:
+        """A long rewrite continues in the same thread, below the review already shown."""
+        for more in messages:
+            try:
+                self.delivery.post(self.target.channel_id, more, thread_ts=self.target.thread_ts)
+            except DeliveryError as exc:
+                log.warning("the rest of a long review was not posted: %s", exc)
+                return
 
     def refuse(self, text: str) -> None:
-        tell_privately(self.client, self.target.channel_id, self.target.user_id, text)
+        self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
 
     def fail(self, text: str) -> None:
         if self.target.placeholder_ts:
             try:
-                self.client.chat_update(
-                    channel=self.target.channel_id, ts=self.target.placeholder_ts, **notice(text)
-                )
+                self.delivery.update(self.target.channel_id, self.target.placeholder_ts,
+                                     notice(text))
                 return
-            except SlackApiError as exc:
-                log.warning("could not replace a placeholder: %s", exc.response.get("error"))
-        tell_privately(self.client, self.target.channel_id, self.target.user_id, text)
+            except DeliveryError as exc:
+                log.warning("could not replace a placeholder: %s", exc)
+        self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
 
 
 class WatchReply:
@@ -177,43 +224,37 @@ class WatchReply:
 
     message_limit = MAX_MESSAGES
 
-    def __init__(self, target: ReplyTo, client: WebClient) -> None:
+    def __init__(self, target: ReplyTo, delivery: Delivery) -> None:
         self.target = target
-        self.client = client
+        self.delivery = delivery
 
     def start(self) -> None:
-        self._react("add", WORKING_REACTION)
+        self._react(True, WORKING_REACTION)
 
     def show(self, verdict: str, messages: list[dict]) -> None:
-        self._react("remove", WORKING_REACTION)
+        self._react(False, WORKING_REACTION)
         if verdict == "ok":
-            self._react("add", GOOD_REACTION)
+            self._react(True, GOOD_REACTION)
             return
-        for message in messages:  # a long rewrite continues in the same thread
-            self.client.chat_postMessage(
-                channel=self.target.channel_id,
-                thread_ts=self.target.thread_ts or self.target.message_ts,
-                **message,
-            )
+        try:
+            for message in messages:  # a long rewrite continues in the same thread
+                self.delivery.post(self.target.channel_id, message,
+                                   thread_ts=self.target.thread_ts or self.target.message_ts)
+            return
+        except DeliveryError as exc:
+            log.warning("could not post a review in its thread: %s", exc)
+        if not _privately(self.delivery, self.target, messages):
+            raise TryLater("Slack took the review nowhere")
 
     def refuse(self, text: str) -> None:
-        tell_privately(self.client, self.target.channel_id, self.target.user_id, text)
+        self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
 
     def fail(self, text: str) -> None:
-        self._react("remove", WORKING_REACTION)
-        tell_privately(self.client, self.target.channel_id, self.target.user_id, text)
+        self._react(False, WORKING_REACTION)
+        self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
 
-    def _react(self, action: str, name: str) -> None:
-        channel, ts = self.target.channel_id, self.target.message_ts
-        try:
-            if action == "add":
-                self.client.reactions_add(channel=channel, timestamp=ts, name=name)
-            else:
-                self.client.reactions_remove(channel=channel, timestamp=ts, name=name)
-        except SlackApiError as exc:
-            # A status emoji is a nicety; losing one must not lose the review.
-            if exc.response.get("error") not in ("already_reacted", "no_reaction"):
-                log.info("reaction %s %s failed: %s", action, name, exc.response.get("error"))
+    def _react(self, add: bool, name: str) -> None:
+        self.delivery.react(add, self.target.channel_id, self.target.message_ts or "", name)
 
 
 class PrivateReply:
@@ -221,9 +262,9 @@ class PrivateReply:
 
     message_limit = MAX_MESSAGES
 
-    def __init__(self, target: ReplyTo, client: WebClient) -> None:
+    def __init__(self, target: ReplyTo, delivery: Delivery) -> None:
         self.target = target
-        self.client = client
+        self.delivery = delivery
 
     def start(self) -> None:
         pass  # a placeholder would be public, and an ephemeral one cannot be updated
@@ -231,14 +272,14 @@ class PrivateReply:
     def show(self, verdict: str, messages: list[dict]) -> None:
         if self.target.kind == "private_watch" and verdict == "ok":
             return  # the author did not ask; a good draft needs no word
-        for message in messages:  # a long rewrite continues in the next private message
-            post_privately(self.client, self.target.channel_id, self.target.user_id, message)
+        if not _privately(self.delivery, self.target, messages):
+            raise TryLater("Slack took the review nowhere")
 
     def refuse(self, text: str) -> None:
-        tell_privately(self.client, self.target.channel_id, self.target.user_id, text)
+        self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
 
     def fail(self, text: str) -> None:
-        tell_privately(self.client, self.target.channel_id, self.target.user_id, text)
+        self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
 
 
 def tell_privately(client: WebClient, channel: str, user: str, text: str) -> None:
@@ -251,15 +292,13 @@ def post_privately(client: WebClient, channel: str, user: str, message: dict) ->
 
     Returns False (and logs) when neither reached the user.
     """
-    try:
-        client.chat_postEphemeral(channel=channel, user=user, **message)
-        return True
-    except SlackApiError as exc:
-        log.info("ephemeral message refused (%s); sending a direct message",
-                 exc.response.get("error"))
-    try:
-        client.chat_postMessage(channel=user, **message)
-        return True
-    except SlackApiError as exc:
-        log.warning("could not reach a user privately: %s", exc.response.get("error"))
+    return Delivery(client).privately(channel, user, message)
+
+
+def _privately(delivery: Delivery, target: ReplyTo, messages: list[dict]) -> bool:
+    """``messages`` only for ``target.user_id``; False when the first reached nobody."""
+    if not delivery.privately(target.channel_id, target.user_id, messages[0]):
         return False
+    for more in messages[1:]:  # a long rewrite continues in the next private message
+        delivery.privately(target.channel_id, target.user_id, more)
+    return True

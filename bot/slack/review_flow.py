@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.coaching.coach import Coach, DraftError, check_draft
 from bot.coaching.review import Review
+from bot.jobs.job import TryLater
 from bot.slack.blocks import review_messages
 from bot.slack.drafts import DraftRequest
 from bot.slack.fetch import explain
@@ -29,8 +30,8 @@ SOMETHING_WENT_WRONG = (
     "logged. Please try again in a minute."
 )
 SHUTTING_DOWN = (
-    ":warning: Tone Coach was restarting and could not finish checking this draft. "
-    "Please ask again in a minute."
+    ":hourglass_flowing_sand: Tone Coach is restarting; your review will follow as soon as "
+    "it is back."
 )
 
 
@@ -76,6 +77,8 @@ class ReviewService:
                 return None  # its author was already told to ask again
             presenter.show(review.verdict, messages)
             return review
+        except TryLater:
+            raise  # nowhere took the answer: the job queue runs the review again later
         except SlackApiError as exc:
             log.warning("slack refused a %s review: %s", presenter.target.kind,
                         exc.response.get("error"))

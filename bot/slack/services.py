@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.coaching.coach import Coach
+from bot.jobs.job import ReviewJob
+from bot.jobs.queue import JobQueue
 from bot.settings import Settings
 from bot.slack.channels import ChannelDirectory
 from bot.slack.clients import SlackClients
@@ -33,6 +35,7 @@ class Services:
     clients: SlackClients | None = None
     ack_first: AckFirst = field(default_factory=AckFirst)
     pool: WorkPool | None = None
+    jobs: JobQueue | None = None
     reviews: ReviewService = field(init=False)
     # Which channels are shared with another organisation (conversations.info, cached).
     channels: ChannelDirectory = field(default_factory=ChannelDirectory)
@@ -60,6 +63,12 @@ class Services:
     def _after_acks(self, work: Callable[..., None], *args: Any) -> None:
         self.ack_first.wait_for_quiet()
         work(*args)
+
+    def defer(self, job: ReviewJob) -> None:
+        """Queue a review job; returns at once (the database is written from another thread)."""
+        if self.jobs is None:
+            raise RuntimeError("no job queue: start the Runtime first")
+        self.jobs.defer(job)
 
     def first_delivery(self, body: dict) -> bool:
         """True unless this exact delivery (a Slack retry, a duplicate event) was handled.

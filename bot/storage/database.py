@@ -31,8 +31,11 @@ from bot.storage.migrate import current_revision, head_revision, migrate
 DEFAULT_URL = "sqlite:///tone_coach.db"
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 
-# How long SQLite waits for another connection's write lock before "database is locked".
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long SQLite waits for another connection's write lock before "database is locked", and
+# how long one PostgreSQL statement may run (or wait for a lock): a locked table costs the
+# caller seconds, then an error it handles, never minutes of waiting.
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+POSTGRES_STATEMENT_TIMEOUT_MS = 5_000
 # Fail fast at start-up rather than hang on an unreachable PostgreSQL host.
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
@@ -74,7 +77,20 @@ def build_engine(url: URL) -> Engine:
         raise StorageError(f"cannot use database {safe_url(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _configure_postgres(engine)
     return engine
+
+
+def _configure_postgres(engine: Engine) -> None:
+    """A statement timeout on every connection (set per session, so a URL's own ``options``
+    such as a search_path are left alone)."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {POSTGRES_STATEMENT_TIMEOUT_MS}")
+        dbapi_connection.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:

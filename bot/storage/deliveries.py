@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from bot.storage.database import Database, utc
 from bot.storage.schema import Delivery
 
@@ -27,3 +29,9 @@ class DeliveryClaims:
         )
         with self.db.connection() as connection:
             return connection.execute(statement).rowcount == 1
+
+    def done(self, key: str) -> bool:
+        """True when a delivery with this ``key`` was claimed (its review was posted)."""
+        statement = select(Delivery.key).where(Delivery.key == key)
+        with self.db.connection() as connection:
+            return connection.execute(statement).first() is not None

@@ -44,6 +44,8 @@ def migrate(engine: Engine, revision: str, *, downgrade: bool = False) -> None:
         raise StorageError(f"migrations are not supported on {engine.dialect.name}")
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            # Another instance may be migrating: wait for it, whatever the statement timeout.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             connection.execute(select(func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
         config = alembic_config(connection)
         if downgrade:

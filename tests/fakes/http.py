@@ -42,6 +42,7 @@ class Response:
     body: bytes | str | dict | list = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering, to act slow
+    drop: bool = False  # close the connection without answering, as a failing proxy does
 
 
 Handler = Callable[[Request], Response]
@@ -70,6 +71,9 @@ class FakeServer:
                                   query=parts.query)
                 response = outer._handle(request)
                 if response.delay and outer._stopping.wait(response.delay):
+                    return
+                if response.drop:
+                    self.close_connection = True
                     return
                 payload = response.body
                 if isinstance(payload, dict | list):

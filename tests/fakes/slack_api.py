@@ -126,6 +126,13 @@ class FakeSlack(FakeServer):
         self.messages[channel].append(message)
         return ts
 
+    def remember(self, channel: str, message: dict) -> None:
+        """Keep a message an event or a shortcut told us about (Slack has it), unless known."""
+        with self._lock:
+            if not any(m["ts"] == message.get("ts") for m in self.messages[channel]):
+                kept = {k: v for k, v in message.items() if k != "channel"}
+                self.messages[channel].append({"type": "message", **kept})
+
     def share_with_customer(self, channel: str, *, pending: bool = False) -> None:
         """Make ``channel`` a Slack Connect channel, flagged as Slack flags one.
 
@@ -162,10 +169,46 @@ class FakeSlack(FakeServer):
             store.clear()
 
     def fail(self, method: str, error: str | None = None, *, status: int = 200,
-             headers: dict[str, str] | None = None) -> None:
-        """Make the next call to ``method`` fail with a Slack error or an HTTP status."""
+             headers: dict[str, str] | None = None, times: int = 1) -> None:
+        """Make the next call to ``method`` fail with a Slack error or an HTTP status.
+
+        ``method`` is a Web API method, or ``response_url`` for posts to a response URL.
+        """
         body = {"ok": False, "error": error or "ratelimited"}
-        self.failures[method].append(Response(status, body, headers or {}))
+        self.fault(method, Response(status, body, headers or {}), times=times)
+
+    def fault(self, method: str, response: Response, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls to ``method`` with ``response``."""
+        with self._lock:
+            self.failures[method].extend([response] * times)
+
+    def server_error(self, method: str, status: int = 500, *, times: int = 1) -> None:
+        """A 5xx with an HTML page, as Slack's edge answers when it is having a bad day."""
+        page = (f"<!DOCTYPE html><html><head><title>Slack - {status}</title></head>"
+                "<body><h1>Something went wrong</h1><p>Please try again.</p></body></html>")
+        self.fault(method, Response(status, page, {"content-type": "text/html"}), times=times)
+
+    def rate_limit(self, method: str, retry_after: int = 1, *, times: int = 1) -> None:
+        """HTTP 429 with ``Retry-After`` in seconds. The Web API says ``ratelimited`` in JSON;
+        response URLs (incoming webhooks) say ``rate_limited`` with a ``retry_after``."""
+        if method == "response_url":
+            body = {"ok": False, "error": "rate_limited", "retry_after": retry_after}
+        else:
+            body = {"ok": False, "error": "ratelimited"}
+        self.fault(method, Response(429, body, {"Retry-After": str(retry_after)}), times=times)
+
+    def ratelimited_ok(self, method: str, *, times: int = 1) -> None:
+        """HTTP 200 carrying ``{"ok": false, "error": "ratelimited"}``: no header to go by."""
+        self.fault(method, Response(200, {"ok": False, "error": "ratelimited"}), times=times)
+
+    def refuse(self, method: str, *, times: int = 1) -> None:
+        """Close the connection without an answer (a reset connection or a dying proxy)."""
+        self.fault(method, Response(drop=True), times=times)
+
+    def expire(self, name: str = "response_url", *, times: int = 1) -> None:
+        """A response URL past its 30 minutes: 404 ``expired_url`` in plain text."""
+        self.fault(name, Response(404, "expired_url", {"content-type": "text/plain"}),
+                   times=times)
 
     # --- reading ---------------------------------------------------------------------
     def shared_files(self, channel: str | None = None) -> list[Upload]:
@@ -213,6 +256,11 @@ class FakeSlack(FakeServer):
             args = request.json
             args["response_url"] = request.path
             self._record("response_url", args)
+            with self._lock:
+                failure = self.failures["response_url"]
+                failure = failure.popleft() if failure else None
+            if failure:
+                return failure
             error = blocks_error(args.get("blocks"))
             if error:
                 self.refused.append(Call("response_url", args))
@@ -284,11 +332,23 @@ class FakeSlack(FakeServer):
         return {"ok": True, "users": list(self.usergroups[group])}
 
     def _chat_postMessage(self, args: dict) -> dict:
-        ts = f"1800000000.{next(self._ts):06d}"
+        # Now, as Slack stamps it: a ts in the future would fall outside every read window.
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        # Posts land in the channel like anyone's, so the bot can find its own later.
+        message = {"type": "message", "user": BOT_USER, "bot_id": "BBOT", "ts": ts,
+                   "text": args.get("text", "")}
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        with self._lock:
+            self.messages[args.get("channel", "")].append(message)
         return {"ok": True, "channel": args.get("channel"), "ts": ts,
                 "message": {"text": args.get("text", ""), "ts": ts}}
 
     def _chat_update(self, args: dict) -> dict:
+        with self._lock:
+            for message in self.messages[args.get("channel", "")]:
+                if message["ts"] == args.get("ts"):
+                    message["text"] = args.get("text", "")
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
 
     def _chat_postEphemeral(self, args: dict) -> dict:

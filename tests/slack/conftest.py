@@ -18,6 +18,7 @@ from bot.coaching.llm import LLMReviewer, ModelSettings
 from bot.coaching.prompts import load_prompts
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack.clients import RetryPolicy
 from bot.slack.server import WebApp, make_server, run_until
 from bot.slack.services import Services
 from bot.storage import Storage
@@ -72,16 +73,18 @@ class RunningApp:
         }
         return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded", headers)
 
-    def answer(self, text: str, **options) -> dict:
+    def answer(self, text: str, *, timeout: float = 10.0, **options) -> dict:
         """Send a command acknowledged with nothing and answered through response_url;
         return that answer's body."""
         trigger = f"answer-{time.monotonic_ns()}"
         reply = self.command(text, trigger=trigger, **options)
         assert reply.status == 200 and not reply.body, reply.body
-        return self.slack.wait_for_response(trigger)[0].args
+        return self.slack.wait_for_response(trigger, timeout=timeout)[0].args
 
     def event(self, event: dict, *, event_id: str | None = None,
               headers: dict | None = None) -> Reply:
+        if event.get("type") == "message" and event.get("ts") and not event.get("subtype"):
+            self.slack.remember(event.get("channel", ""), event)  # Slack has what it announces
         channel = event.get("channel") or (event.get("item") or {}).get("channel", "")
         body = {
             "token": "x", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
@@ -93,6 +96,8 @@ class RunningApp:
         return self.post(json.dumps(body).encode(), "application/json", headers)
 
     def interaction(self, payload: dict) -> Reply:
+        if payload.get("type") == "message_action" and payload.get("message"):
+            self.slack.remember((payload.get("channel") or {}).get("id", ""), payload["message"])
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded")
 
@@ -156,8 +161,10 @@ class AppServer:
 def start_app(slack: FakeSlack, model: FakeOpenAI, storage: Storage, **settings):
     options = {"bot_token": "xoxb-test", "signing_secret": SECRET, "api_url": slack.api_url,
                "workers": 16, **settings}
+    # Slack faults are retried as in production, only with shorter waits.
     runtime = Runtime(test_settings(**options), coach=llm_coach(model), storage=storage,
-                      run_ticker=False).start()
+                      run_ticker=False,
+                      slack_retry=RetryPolicy(attempts=3, base=0.05, longest=2.0)).start()
     server = AppServer(runtime)
     app = RunningApp(server.url, runtime.services, slack, model)
     return app, server

@@ -41,9 +41,7 @@ def test_the_review_is_recorded_without_the_draft(app, slack):
 
 def test_help_and_an_empty_command_show_usage(app, slack):
     for text in ("", "help"):
-        reply = app.command(text)
-        assert reply.status == 200
-        assert "/tone-check" in reply.json["text"]
+        assert "/tone-check" in app.answer(text)["text"]
     assert not app.model.requests
 
 

@@ -220,12 +220,12 @@ def test_the_digest_command_subscribes_shows_and_stops(app, storage):
     assert (sub.weekday, sub.time, sub.timezone, sub.language) == (
         "mon", "09:00", "Europe/Tallinn", "ru")
 
-    shown = app.command("digest", channel="CLEADS").json["text"]
+    shown = app.answer("digest", channel="CLEADS")["text"]
     assert "Next digest: Monday" in shown and "/tone-check digest off" in shown
 
     assert "is off" in app.answer("digest off", channel="CLEADS")["text"]
     assert storage.digests.subscription(TEAM, "CLEADS") is None
-    assert "no weekly digest yet" in app.command("digest", channel="CLEADS").json["text"]
+    assert "no weekly digest yet" in app.answer("digest", channel="CLEADS")["text"]
 
 
 def test_a_bad_digest_schedule_gets_a_friendly_answer_that_pings_nobody(app, storage):
@@ -252,7 +252,7 @@ def test_only_admins_change_the_digest_and_every_change_is_recorded(slack, model
         changes = storage.settings_log.changes(TEAM, "CLEADS")
         assert [(c.user_id, c.action, c.detail) for c in changes] == [
             ("ULEAD", "digest_on", "mon 09:00 UTC en"), ("ULEAD", "digest_off", None)]
-        assert "turned the digest off" in app.command("help", channel="CLEADS").json["text"]
+        assert "turned the digest off" in app.answer("help", channel="CLEADS")["text"]
     finally:
         server.close()
 

@@ -76,7 +76,7 @@ def test_forget_me_asks_first_then_erases_only_the_callers_rows(app, slack):
     assert [(v.review_id, v.helpful) for v in bob_left.votes] == [(bob, False)]
     [change] = storage.settings_log.changes("T1", "CDRAFTS")
     assert (change.user_id, change.action) == (None, "watch")
-    help_text = app.command("help", channel="CDRAFTS").json["text"]
+    help_text = app.answer("help", channel="CDRAFTS")["text"]
     assert "someone who has since been forgotten started watching" in help_text
 
 

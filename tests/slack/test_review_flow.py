@@ -55,14 +55,14 @@ def test_an_unexpected_error_in_a_command_is_answered_privately(app, slack):
 
 
 def test_help_says_how_the_channel_is_watched(app):
-    assert "not watched" in app.command("help", channel="CDRAFTS").json["text"]
+    assert "not watched" in app.answer("help", channel="CDRAFTS")["text"]
     assert "watching" in app.answer("watch replies", channel="CDRAFTS")["text"]
     assert app.services.storage.channels.mode("T1", "CDRAFTS") == "replies"
-    assert "watched with replies" in app.command("help", channel="CDRAFTS").json["text"]
+    assert "watched with replies" in app.answer("help", channel="CDRAFTS")["text"]
     app.answer("watch", channel="CDRAFTS")
-    assert "top-level messages are checked" in app.command("", channel="CDRAFTS").json["text"]
+    assert "top-level messages are checked" in app.answer("", channel="CDRAFTS")["text"]
     app.answer("unwatch", channel="CDRAFTS")
-    assert "not watched" in app.command("help", channel="CDRAFTS").json["text"]
+    assert "not watched" in app.answer("help", channel="CDRAFTS")["text"]
 
 
 def test_a_mistyped_watch_mode_is_explained_not_reviewed(app):

@@ -83,7 +83,7 @@ def test_tips_off_needs_an_admin_but_the_schedule_can_be_read_by_anyone(app_with
     app.answer("tips 09:30 Europe/Tallinn", channel="C42", user="ULEAD")
     assert "<@ULEAD>" in app.answer("tips off", channel="C42", user="UAGENT")["text"]
     assert app.services.storage.tips.subscription("T1", "C42") is not None
-    status = app.command("tips", channel="C42", user="UAGENT").json["text"]
+    status = app.answer("tips", channel="C42", user="UAGENT")["text"]
     assert "Next tip:" in status
 
 
@@ -101,12 +101,12 @@ def test_without_admins_anyone_may_and_every_change_is_still_recorded(app):
 
 def test_help_shows_the_last_change_in_this_channel(app_with):
     app = app_with(admins_text="ULEAD,SLEADS")
-    assert "Last settings change" not in app.command("help", channel="CDRAFTS").json["text"]
+    assert "Last settings change" not in app.answer("help", channel="CDRAFTS")["text"]
     app.answer("watch", channel="CDRAFTS", user="ULEAD")
     app.answer("tips 09:30 Europe/Tallinn", channel="CDRAFTS", user="ULEAD")
     app.answer("watch", channel="COTHER", user="ULEAD")
 
-    text = app.command("help", channel="CDRAFTS", user="UAGENT").json["text"]
+    text = app.answer("help", channel="CDRAFTS", user="UAGENT")["text"]
     assert "Last settings change here: <@ULEAD> set the daily tips to " \
            "09:30 Europe/Tallinn mon-fri en on " in text
     assert "changed by <@ULEAD> or members of <!subteam^SLEADS>" in text

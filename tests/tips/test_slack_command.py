@@ -15,7 +15,7 @@ def test_subscribing_in_russian_through_slack_then_getting_a_russian_tip(app, sl
     sub = app.services.storage.tips.subscription(TEAM, "C42")
     assert (sub.time, sub.timezone, sub.language) == ("09:30", "Europe/Tallinn", "ru")
 
-    status = app.command("tips", channel="C42").json["text"]
+    status = app.answer("tips", channel="C42")["text"]
     assert "Next tip:" in status and "Europe/Tallinn" in status
 
     monday = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Tallinn"))

@@ -1,8 +1,9 @@
 """``/tone-check``: review a draft privately, change a channel's settings, see or erase your data.
 
-Subcommands that change settings (they may ask Slack who the caller is and whether the
-channel is shared) and those that read a person's data are acknowledged at once with nothing
-and answered through ``response_url``, so no ack waits on Slack or on a long query.
+Every subcommand (it reads the database, and may ask Slack who the caller is and whether the
+channel is shared) is acknowledged at once with nothing and answered through ``response_url``,
+so no ack waits on Slack or on a long query. A draft is acknowledged with "Reviewing…" and
+becomes a review job.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.jobs.job import ReviewJob
 from bot.slack.audience import refusal_to_post_unasked
 from bot.slack.blocks import notice, working_message
-from bot.slack.drafts import DraftRequest, plain_text
+from bot.slack.delivery import Delivery, DeliveryError
 from bot.slack.escape import escape, truncate
 from bot.slack.listeners.personal import ask_to_forget, show_my_data
-from bot.slack.presenters import ReplyTo, presenter_for
-from bot.slack.services import Services
+from bot.slack.services import Services, delivery_key
 from bot.slack.tips_command import handle_tips_command
 from bot.storage import SettingsChange
 
@@ -70,8 +71,12 @@ def register(app: App, services: Services) -> None:
         text = (command.get("text") or "").strip()
         word, _, rest = text.partition(" ")
         word, rest = word.lower(), rest.strip().lower()
+        # Subcommands that need the database acknowledge first and answer through
+        # response_url, so Slack never sees a timeout, a 404 or a 500 from them.
         if text.lower() in ("", "help"):
-            ack(**usage(services, command))
+            ack()
+            services.in_background(_answer_later, services, command,
+                                   lambda: usage(services, command))
         elif (word == "watch" and rest in ("", "replies", "top")) or (
                 word == "unwatch" and not rest) or (
                 word in ("tips", "digest") and changes_schedule(rest)):
@@ -79,13 +84,18 @@ def register(app: App, services: Services) -> None:
             services.in_background(change_settings, services, command, respond, client,
                                    word, text.partition(" ")[2])
         elif word == "tips":
-            ack(**handle_tips_command(services.storage, command, text.partition(" ")[2]))
+            ack()
+            services.in_background(
+                _answer_later, services, command,
+                lambda: handle_tips_command(services.storage, command, text.partition(" ")[2]))
         elif text.lower() in ("my-data", "forget-me"):
             ack()
             answer = show_my_data if text.lower() == "my-data" else ask_to_forget
             services.in_background(answer, services, command, respond)
         elif word == "digest":
-            ack(**_digest(services, command, text.partition(" ")[2]))
+            ack()
+            services.in_background(_answer_later, services, command,
+                                   lambda: _digest(services, command, text.partition(" ")[2]))
         elif _LOOKS_LIKE_COMMAND.fullmatch(text) or word in ("watch", "unwatch"):
             ack(**notice(
                 f"I don't know the command `{escape(truncate(text, 40))}`. "
@@ -93,7 +103,35 @@ def register(app: App, services: Services) -> None:
             ))
         else:
             ack(**working_message())
-            services.in_background(_review, services, command)
+            services.defer(ReviewJob(
+                kind="command",
+                key=delivery_key(command) or f"command:{command.get('response_url')}",
+                team_id=command.get("team_id", ""),
+                channel_id=command.get("channel_id", ""),
+                user_id=command.get("user_id", ""),
+                draft=command.get("text") or "",
+                response_url=command.get("response_url"),
+            ))
+
+
+DATABASE_TROUBLE = (
+    ":warning: Sorry, I couldn't do that just now: my database did not answer. "
+    "Please try again in a minute."
+)
+
+
+def _answer_later(services: Services, command: dict, answer: Callable[[], dict]) -> None:
+    """Run a subcommand that needs the database, then answer through ``response_url``."""
+    try:
+        message = answer()
+    except Exception:
+        log.exception("/tone-check subcommand failed")
+        message = notice(DATABASE_TROUBLE)
+    try:
+        Delivery.respond_to(command.get("response_url") or "", message,
+                            replace_original=False)
+    except DeliveryError as exc:
+        log.warning("could not answer a /tone-check subcommand: %s", exc)
 
 
 def usage(services: Services, command: dict) -> dict:
@@ -158,23 +196,8 @@ def change_settings(services: Services, command: dict, respond: Respond, client:
         message = change()
     except Exception:
         log.exception("settings change %s in %s failed", word, channel)
-        message = notice(":warning: I couldn't save that setting. Please try again in a minute.")
+        message = notice(DATABASE_TROUBLE)
     respond(response_type="ephemeral", **message)
-
-
-def _review(services: Services, command: dict) -> None:
-    if not services.first_delivery(command):
-        return
-    request = DraftRequest(
-        team_id=command.get("team_id", ""),
-        channel_id=command.get("channel_id", ""),
-        user_id=command.get("user_id", ""),
-        entry_point="command",
-        draft=plain_text(command.get("text")),
-    )
-    target = ReplyTo("ephemeral", request.team_id, request.channel_id, request.user_id,
-                     response_url=command.get("response_url"))
-    services.reviews.run(request, presenter_for(target, None))
 
 
 def _watch(services: Services, command: dict, mode: str) -> dict:

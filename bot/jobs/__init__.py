@@ -1,0 +1,2 @@
+"""Review jobs that survive restarts: the job, the outbox, the embedded and PostgreSQL
+queues, and the delivery claims."""

@@ -1,0 +1,62 @@
+"""PostgreSQL: ``kill -9`` of a worker with 20 reviews in flight; a new worker posts all 20,
+none twice (procrastinate's heartbeats find the dead worker's jobs)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.served import Process, Served, app_env
+from tests.fakes.slack_api import FakeSlack
+from tests.jobs.test_embedded_crash import (
+    BAD_DRAFT,
+    reviewed_updates,
+    reviews_asked,
+    reviews_by_response_url,
+    slow_model,
+    wait_until,
+)
+from tests.storage.storage_helpers import PG_SKIP_REASON, empty_postgres_schema
+
+SERVER_URL = os.environ.get("TEST_DATABASE_URL")
+pytestmark = pytest.mark.skipif(not SERVER_URL, reason=PG_SKIP_REASON)
+
+
+@pytest.fixture
+def database_url():
+    with empty_postgres_schema(SERVER_URL) as url:
+        yield url
+
+
+def test_a_killed_workers_reviews_are_posted_once_by_the_next_worker(tmp_path, database_url):
+    with FakeSlack() as slack, FakeOpenAI(slow_model(3.0)) as model:
+        env = app_env(slack, model.base_url, database_url, TONE_COACH_SERVE_WORKERS="0")
+        served = Served(env, tmp_path)
+        worker = Process(["worker", "--concurrency", "24"], env, tmp_path)
+        try:
+            drafts = [slack.add_message("C1", BAD_DRAFT.format(n=n)) for n in range(10)]
+            statuses = [served.command(slack, BAD_DRAFT.format(n=100 + n), f"pg{n}")
+                        for n in range(10)]
+            statuses += [served.reaction("C1", ts, f"EvPg{n}") for n, ts in enumerate(drafts)]
+            assert statuses == [200] * 20
+            wait_until(lambda: len(reviews_asked(model)) >= 20, 30)
+            worker.kill()
+            assert not reviews_by_response_url(slack) and not reviewed_updates(slack)
+
+            worker = Process(["worker", "--concurrency", "24"], env, tmp_path)
+            wait_until(lambda: len(reviews_by_response_url(slack)) == 10
+                       and len(reviewed_updates(slack)) == 10, 60)
+            import time
+            time.sleep(1.5)
+            assert set(reviews_by_response_url(slack).values()) == {1}
+            assert set(reviewed_updates(slack).values()) == {1}
+            placeholders = [c for c in slack.calls_to("chat.postMessage")
+                            if "Reviewing" in c.args.get("text", "")]
+            assert len(placeholders) == 10
+            assert worker.terminate() == 0, worker.log()
+        finally:
+            if worker.process.poll() is None:
+                worker.kill()
+            served.terminate()
