@@ -35,6 +35,18 @@ class DraftError(ValueError):
     """A draft that cannot be reviewed (empty or too long); the message says why."""
 
 
+class AskModelLater(Exception):
+    """The model cannot review now; asking again after ``after`` seconds may work."""
+
+    def __init__(self, reason: str, after: float) -> None:
+        super().__init__(reason)
+        self.after = after
+
+
+#: How long to wait before asking again a model that failed without saying how long.
+ASK_AGAIN_AFTER_S = 60.0
+
+
 class Coach:
     """Reviews drafts with the LLM when one is configured, else (or on failure) offline."""
 
@@ -116,6 +128,35 @@ class Coach:
         except ModelUnavailable as exc:
             return self._fallback(draft, context, str(exc))
         log.info("llm review in %.0f ms", (time.monotonic() - started) * 1000)
+        with self._lock:
+            self._cache[key] = review
+        return review
+
+    def review_by_model(self, draft: str, context: str | None = None) -> Review | None:
+        """The model's review of ``draft``, with no offline fallback.
+
+        For the AI review that follows an offline answer given while the model asked us to
+        wait. Raises :class:`AskModelLater` while the model is busy or failing; returns None
+        when it will not answer at all (no model, a configuration error, a retired model).
+        """
+        draft = check_draft(draft)
+        context = (context or "").strip()[:MAX_DRAFT_CHARS] or None
+        if self.llm is None:
+            return None
+        key = self._cache_key(draft, context)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        try:
+            review = self.llm.review(draft, context)
+        except ModelConfigError as exc:
+            log.warning("the model will not answer: %s", exc)
+            return None
+        except ModelBusy as exc:
+            raise AskModelLater(str(exc), exc.retry_after) from None
+        except ModelUnavailable as exc:
+            raise AskModelLater(str(exc), ASK_AGAIN_AFTER_S) from None
         with self._lock:
             self._cache[key] = review
         return review

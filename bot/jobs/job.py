@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
-JobKind = Literal["command", "reaction", "watch", "shortcut"]
+JobKind = Literal["command", "reaction", "watch", "shortcut", "followup"]
 
 #: Slack accepts posts to a ``response_url`` for 30 minutes after the request.
 RESPONSE_URL_LIFETIME_S = 30 * 60
@@ -45,6 +45,12 @@ class ReviewJob:
     #: The event said the channel is shared with another organisation (saves asking Slack).
     ext_shared: bool = False
     acked_at: float = field(default_factory=time.time)
+    # A follow-up (kind "followup") brings the AI review to where the offline one was shown:
+    # the entry point it follows, where that review is (a ReplyTo as a dict), and when the
+    # model said it could be asked again.
+    follows: JobKind | None = None
+    reply_to: dict[str, Any] | None = None
+    not_before: float | None = None
 
     def label(self) -> str:
         """What may appear in a log line: the kind and the delivery key, nothing the user wrote."""

@@ -233,18 +233,37 @@ class WatchReply:
 
     def show(self, verdict: str, messages: list[dict]) -> None:
         self._react(False, WORKING_REACTION)
+        if self.target.placeholder_ts:  # an earlier review of ours is in the thread: replace it
+            self._replace(verdict, messages)
+            return
         if verdict == "ok":
             self._react(True, GOOD_REACTION)
             return
+        self._react(False, GOOD_REACTION)  # a later review may disagree with an earlier "ok"
         try:
-            for message in messages:  # a long rewrite continues in the same thread
-                self.delivery.post(self.target.channel_id, message,
-                                   thread_ts=self.target.thread_ts or self.target.message_ts)
+            for number, message in enumerate(messages):  # a long rewrite continues below
+                posted = self.delivery.post(self.target.channel_id, message,
+                                            thread_ts=self.target.thread_ts
+                                            or self.target.message_ts)
+                if number == 0:
+                    self.target = replace(self.target, placeholder_ts=posted)
             return
         except DeliveryError as exc:
             log.warning("could not post a review in its thread: %s", exc)
         if not _privately(self.delivery, self.target, messages):
             raise TryLater("Slack took the review nowhere")
+
+    def _replace(self, verdict: str, messages: list[dict]) -> None:
+        try:
+            self.delivery.update(self.target.channel_id, self.target.placeholder_ts or "",
+                                 messages[0])
+        except DeliveryError as exc:
+            log.warning("could not replace a review in its thread: %s", exc)
+            if not _privately(self.delivery, self.target, messages):
+                raise TryLater("Slack took the review nowhere") from None
+            return
+        if verdict == "ok":
+            self._react(True, GOOD_REACTION)
 
     def refuse(self, text: str) -> None:
         self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))

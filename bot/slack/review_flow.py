@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 
-from bot.coaching.coach import Coach, DraftError, check_draft
+from bot.coaching.coach import AskModelLater, Coach, DraftError, check_draft
 from bot.coaching.review import Review
 from bot.jobs.job import TryLater
+from bot.messages import message
 from bot.slack.blocks import review_messages
 from bot.slack.drafts import DraftRequest
 from bot.slack.fetch import explain
@@ -54,12 +55,17 @@ class ReviewService:
         request: DraftRequest,
         presenter: Presenter,
         on_started: Callable[[ReplyTo], None] | None = None,
+        on_model_busy: Callable[[ReplyTo, float], None] | None = None,
     ) -> Review | None:
         """Review the draft and present it; returns the review, or None if there is none.
 
         ``on_started`` gets the presenter's target once "Reviewing…" is showing (with the
         placeholder's ts, if it posted one), for a caller that keeps it, e.g. to resume
         the review elsewhere without posting a second placeholder.
+
+        ``on_model_busy`` is for a caller that can bring the AI review later: when the model
+        asked to wait longer than a review may take, the offline review says the AI one will
+        follow, and once it is shown the callback gets where it is and the seconds to wait.
         """
         try:
             check_draft(request.draft)
@@ -72,10 +78,13 @@ class ReviewService:
             presenter.start()
             if on_started is not None:
                 on_started(presenter.target)
-            review, messages = self._review(request, presenter.message_limit)
+            follows = on_model_busy is not None
+            review, messages = self._review(request, presenter.message_limit, follows)
             if id(presenter) in self._abandoned:
                 return None  # its author was already told to ask again
             presenter.show(review.verdict, messages)
+            if follows and review.retry_model_after is not None:
+                on_model_busy(presenter.target, review.retry_model_after)
             return review
         except TryLater:
             raise  # nowhere took the answer: the job queue runs the review again later
@@ -92,6 +101,31 @@ class ReviewService:
             self._abandoned.discard(id(presenter))
         return None
 
+    def follow_up(self, request: DraftRequest, presenter: Presenter) -> Review | None:
+        """Ask the model again and show its review where the offline one was shown.
+
+        Raises :class:`TryLater` while the model is busy or failing; returns None (with a log
+        line) when it never will answer, since the person already has the offline review.
+        The draft's statistics stay those of the first answer, and the AI review carries no
+        vote buttons: a vote would be counted for the offline engine.
+        """
+        try:
+            review = self.coach.review_by_model(request.draft, request.context)
+        except AskModelLater as exc:
+            raise TryLater(f"the model cannot answer yet ({exc})", exc.after) from None
+        except DraftError:
+            log.info("no AI review will follow: the draft can no longer be reviewed")
+            return None  # edited since into something that cannot be reviewed
+        if review is None:
+            log.warning("no AI review will follow: the model will not answer")
+            return None
+        review = review.model_copy(update={"note": message("llm_followed", review.language)})
+        messages = review_messages(review, self.titles(review.language), None,
+                                   presenter.message_limit)
+        presenter.show(review.verdict, messages)
+        log.info("the AI review followed a %s offline review", presenter.target.kind)
+        return review
+
     def abandon_running(self) -> int:
         """At shutdown, after the drain time: tell everyone still waiting to ask again."""
         with self._lock:
@@ -101,9 +135,12 @@ class ReviewService:
             self._safely(presenter.fail, SHUTTING_DOWN)
         return len(waiting)
 
-    def _review(self, request: DraftRequest, message_limit: int) -> tuple[Review, list[dict]]:
+    def _review(self, request: DraftRequest, message_limit: int,
+                follows: bool = False) -> tuple[Review, list[dict]]:
         started = time.monotonic()
         review = self.coach.review(request.draft, request.context)
+        if follows and review.retry_model_after is not None:
+            review = review.model_copy(update={"note": message("llm_busy", review.language)})
         latency_ms = int((time.monotonic() - started) * 1000)
         review_id = self._record(request, review, latency_ms)
         titles = self.titles(review.language)

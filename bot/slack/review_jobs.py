@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from http.client import HTTPException
 from urllib.error import URLError
@@ -68,6 +70,9 @@ class ReviewJobRunner:
         self.claims.mark_done(job.key)
 
     def give_up(self, job: ReviewJob, reason: str) -> None:
+        if job.kind == "followup":  # the person has the offline review: nothing to tell
+            log.warning("no AI review followed %s: %s", job.label(), reason)
+            return
         log.warning("gave up review job %s: %s", job.label(), reason)
         try:
             self._presenter(job, self._target(job)).fail(GAVE_UP)
@@ -131,12 +136,26 @@ class ReviewJobRunner:
         except (URLError, OSError, HTTPException) as exc:
             raise TryLater(f"cannot read the message ({type(exc).__name__})") from None
 
+    def _follow_later(self, job: ReviewJob) -> Callable[[ReplyTo, float], None] | None:
+        """What brings the AI review once the model is free, when a job queue is running."""
+        if self.services.jobs is None:
+            return None
+
+        def defer(target: ReplyTo, after: float) -> None:
+            self.services.defer(replace(
+                job, kind="followup", key=f"{job.key}:ai", follows=job.kind,
+                reply_to=target.to_dict(), not_before=time.time() + after))
+            log.info("the AI review of %s will follow in %.0fs", job.label(), after)
+
+        return defer
+
     # -- the four entry points ------------------------------------------------------------
 
     def _command(self, job: ReviewJob, resumed: bool) -> None:
         request = DraftRequest(job.team_id, job.channel_id, job.user_id, "command",
                                plain_text(job.draft))
-        self.services.reviews.run(request, self._presenter(job, self._target(job)))
+        self.services.reviews.run(request, self._presenter(job, self._target(job)),
+                                  on_model_busy=self._follow_later(job))
 
     def _shortcut(self, job: ReviewJob, resumed: bool) -> None:
         presenter = self._presenter(job, self._target(job))
@@ -145,7 +164,7 @@ class ReviewJobRunner:
             return
         request = DraftRequest(job.team_id, job.channel_id, job.user_id, "shortcut",
                                plain_text(message.text), plain_text(message.parent_text) or None)
-        self.services.reviews.run(request, presenter)
+        self.services.reviews.run(request, presenter, on_model_busy=self._follow_later(job))
 
     def _reaction(self, job: ReviewJob, resumed: bool) -> None:
         target = self._target(job)
@@ -158,7 +177,8 @@ class ReviewJobRunner:
         request = DraftRequest(job.team_id, job.channel_id, message.user or job.user_id,
                                "reaction", plain_text(message.text),
                                plain_text(message.parent_text) or None)
-        self.services.reviews.run(request, self._presenter(job, target))
+        self.services.reviews.run(request, self._presenter(job, target),
+                                  on_model_busy=self._follow_later(job))
 
     def _placeholder(self, job: ReviewJob, target: ReplyTo) -> str | None:
         """The "Reviewing…" an earlier, interrupted try left in the thread, to reuse it."""
@@ -197,7 +217,31 @@ class ReviewJobRunner:
             context = plain_text(parent.text) or None
         request = DraftRequest(job.team_id, job.channel_id, job.user_id, "watch",
                                plain_text(message.text), context)
-        self.services.reviews.run(request, presenter)
+        self.services.reviews.run(request, presenter, on_model_busy=self._follow_later(job))
+
+    def _followup(self, job: ReviewJob, resumed: bool) -> None:
+        """The AI review, in place of the offline one given while the model asked to wait."""
+        wait = (job.not_before or 0.0) - time.time()
+        if wait > 0:
+            raise TryLater("the AI review is not due yet", wait)
+        if job.follows == "command":
+            draft, context = job.draft, None
+        else:
+            try:
+                message = fetch_message(self._client(job), job.channel_id, job.ts or "")
+            except SlackApiError as exc:
+                error = api_error("conversations.history", exc)
+                if not error.permanent:
+                    raise TryLater(str(error)) from None
+                log.info("no AI review for %s: %s", job.label(), error.reason)
+                return  # the message is gone; the offline review was its last word
+            except (URLError, OSError, HTTPException) as exc:
+                raise TryLater(f"cannot read the message ({type(exc).__name__})") from None
+            draft, context = message.text, message.parent_text
+        request = DraftRequest(job.team_id, job.channel_id, job.user_id, job.follows or "command",
+                               plain_text(draft), plain_text(context) or None)
+        target = ReplyTo.from_dict(job.reply_to or {})
+        self.services.reviews.follow_up(request, self._presenter(job, target))
 
 
 _HANDLERS = {
@@ -205,4 +249,5 @@ _HANDLERS = {
     "shortcut": ReviewJobRunner._shortcut,
     "reaction": ReviewJobRunner._reaction,
     "watch": ReviewJobRunner._watch,
+    "followup": ReviewJobRunner._followup,
 }

@@ -349,7 +349,8 @@ class FakeSlack(FakeServer):
             for message in self.messages[args.get("channel", "")]:
                 if message["ts"] == args.get("ts"):
                     message["text"] = args.get("text", "")
-        return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+                    return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        return {"ok": False, "error": "message_not_found"}  # as Slack answers an unknown ts
 
     def _chat_postEphemeral(self, args: dict) -> dict:
         return {"ok": True, "message_ts": f"1900000000.{next(self._ts):06d}"}

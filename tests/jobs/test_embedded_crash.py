@@ -76,9 +76,11 @@ def test_kill_9_then_restart_posts_every_acked_review_once(tmp_path):
             assert served.terminate() in (0, -15)
 
 
-def test_sigterm_with_20_in_flight_posts_all_20_and_exits_0(tmp_path):
+def test_sigterm_with_20_in_flight_posts_all_20_and_exits_0(tmp_path, database_url):
+    """Both single-process set-ups: SQLite's embedded queue, and PostgreSQL with the
+    procrastinate workers running inside ``serve``."""
     with FakeSlack() as slack, FakeOpenAI(slow_model(3.0)) as model:
-        env = app_env(slack, model.base_url, f"sqlite:///{tmp_path / 'app.db'}")
+        env = app_env(slack, model.base_url, database_url)
         served = Served(env, tmp_path)
         statuses = [served.command(slack, BAD_DRAFT.format(n=n), f"term{n}") for n in range(20)]
         assert statuses == [200] * 20

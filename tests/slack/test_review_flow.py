@@ -18,6 +18,7 @@ def test_a_reply_target_survives_a_trip_through_json():
 def test_a_rebuilt_thread_presenter_updates_the_placeholder_it_was_given(slack):
     from slack_sdk import WebClient
 
+    slack.add_message("C1", "Reviewing…", thread_ts="1.1", ts="1.3")  # posted by an earlier try
     target = ReplyTo("thread", "T1", "C1", "ULEAD", thread_ts="1.1", placeholder_ts="1.3")
     presenter = presenter_for(ReplyTo.from_dict(target.to_dict()),
                               WebClient(token="xoxb-test", base_url=slack.api_url))
