@@ -30,6 +30,7 @@ class DeliveryClaims:
         self._done: TTLCache[str, bool] = TTLCache(maxsize=200_000, ttl=MEMORY_TTL_S)
         self._in_flight: set[str] = set()
         self._unwritten: set[str] = set()
+        self._writing_backlog = False
         self._lock = threading.Lock()
 
     def begin(self, key: str) -> bool:
@@ -59,14 +60,35 @@ class DeliveryClaims:
         """Record that the review for ``key`` was posted; never raises."""
         with self._lock:
             self._done[key] = True
-            self._unwritten.add(key)
-            keys = sorted(self._unwritten)
-        for pending in keys:
-            try:
-                self.storage.deliveries.claim(pending)
-            except Exception as exc:
-                log.warning("cannot write %d delivery claims yet (%s); kept in memory",
-                            len(keys), type(exc).__name__)
-                return
+        try:
+            self.storage.deliveries.claim(key)
+        except Exception as exc:
             with self._lock:
-                self._unwritten.discard(pending)
+                self._unwritten.add(key)
+                waiting = len(self._unwritten)
+            log.warning("cannot write %d delivery claims yet (%s); kept in memory",
+                        waiting, type(exc).__name__)
+            return
+        self._write_backlog()
+
+    def _write_backlog(self) -> None:
+        """Claims kept in memory during an outage, written once the database answers again:
+        by one thread, each once (a burst of reviews must not write them all many times)."""
+        with self._lock:
+            if not self._unwritten or self._writing_backlog:
+                return
+            self._writing_backlog = True
+            keys = sorted(self._unwritten)
+        try:
+            for pending in keys:
+                try:
+                    self.storage.deliveries.claim(pending)
+                except Exception as exc:
+                    log.warning("cannot write %d delivery claims yet (%s); kept in memory",
+                                len(keys), type(exc).__name__)
+                    return
+                with self._lock:
+                    self._unwritten.discard(pending)
+        finally:
+            with self._lock:
+                self._writing_backlog = False

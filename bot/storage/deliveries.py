@@ -33,5 +33,5 @@ class DeliveryClaims:
     def done(self, key: str) -> bool:
         """True when a delivery with this ``key`` was claimed (its review was posted)."""
         statement = select(Delivery.key).where(Delivery.key == key)
-        with self.db.connection() as connection:
+        with self.db.reading() as connection:
             return connection.execute(statement).first() is not None
