@@ -75,12 +75,15 @@ class DurableBench(Bench):
     def two_hundred(self, app: ServedApp, slack: FakeSlack, pids: list[int]) -> dict:
         names = [f"d200-{time.monotonic_ns()}-{i}" for i in range(200)]
         before = len(slack.calls_to("response_url"))
-        cpu_before = sum(cpu_seconds(pid) for pid in pids)
+        cpu_before = [cpu_seconds(pid) for pid in pids]
         starts, _ = app.send([app.command(self.draft(), slack.response_url(n)) for n in names])
         calls = slack.wait_for("response_url", before + 200, timeout=180)[before:]
-        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+        by_process = [round(cpu_seconds(pid) - was, 2) for pid, was in zip(pids, cpu_before,
+                                                                           strict=True)]
+        cpu = sum(by_process)
         last = max(c.at for c in calls) - min(starts)
         return {"last_posted_s": round(last, 2), "cpu_s": round(cpu, 2),
+                "cpu_s_by_process": by_process,  # the app first, then each worker
                 "reviews_per_cpu_s": round(200 / cpu, 1) if cpu else None}
 
 

@@ -34,6 +34,11 @@ QUEUE = "reviews"
 HEARTBEAT_S = 2.0
 #: A worker silent for this long is taken for dead, and its jobs run elsewhere.
 STALLED_AFTER_S = 10.0
+#: procrastinate wakes on PostgreSQL's NOTIFY, but a worker that was busy fetching when the
+#: notice came (another worker took that job) clears it and would sleep until its next poll,
+#: 5 s by default; a job retried later gets no notice at all. Polling this often costs one
+#: indexed query per worker per half second and keeps both waits short.
+FETCH_POLL_S = 0.5
 STATEMENT_TIMEOUT_MS = 5_000
 # An advisory lock key of our own for applying procrastinate's schema ("tcjobs").
 SCHEMA_LOCK_KEY = 0x74636A6F6273
@@ -126,6 +131,7 @@ class PostgresQueue(JobQueue):
                     worker = asyncio.create_task(app.run_worker_async(
                         queues=[QUEUE], concurrency=concurrency, wait=True,
                         update_heartbeat_interval=HEARTBEAT_S,
+                        fetch_job_polling_interval=FETCH_POLL_S,
                         stalled_worker_timeout=STALLED_AFTER_S, delete_jobs="always",
                         install_signal_handlers=install_signal_handlers,
                         shutdown_graceful_timeout=None))

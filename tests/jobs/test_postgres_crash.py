@@ -60,3 +60,25 @@ def test_a_killed_workers_reviews_are_posted_once_by_the_next_worker(tmp_path, d
             if worker.process.poll() is None:
                 worker.kill()
             served.terminate()
+
+
+def test_a_worker_logging_at_info_never_writes_a_draft(tmp_path, database_url):
+    """procrastinate logs each job's arguments, and a slash command's job holds its draft."""
+    with FakeSlack() as slack, FakeOpenAI(slow_model(0.1)) as model:
+        env = app_env(slack, model.base_url, database_url, TONE_COACH_SERVE_WORKERS="0",
+                      LOG_LEVEL="INFO")
+        served = Served(env, tmp_path)
+        worker = Process(["worker", "--concurrency", "4"], env, tmp_path)
+        try:
+            assert served.command(slack, BAD_DRAFT.format(n=777), "logged") == 200
+            wait_until(lambda: len(reviews_by_response_url(slack)) == 1, 30)
+            assert worker.terminate() == 0
+            logged = worker.log()
+            assert "Starting job" in logged  # procrastinate's own lines are still there...
+            assert "job arguments hidden" in logged
+            assert "already explained" not in logged  # ...without the draft
+            assert "#777" not in logged
+        finally:
+            if worker.process.poll() is None:
+                worker.kill()
+            served.terminate()
