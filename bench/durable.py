@@ -43,7 +43,21 @@ class Workers:
             subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env, cwd=workdir,
                              stdout=subprocess.DEVNULL)
             for _ in range(count)]
-        time.sleep(3)  # connected and listening for jobs
+        self._wait_until_started()
+
+    def _wait_until_started(self, timeout: float = 90.0) -> None:
+        """Until every worker is idle: start-up (imports, the offline model, connecting) costs
+        a CPU-second or two, which must not be counted as the reviews' CPU. A fixed sleep was
+        too short on a busy machine and doubled the figure for two workers."""
+        time.sleep(1.0)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = [cpu_seconds(pid) for pid in self.pids()]
+            time.sleep(0.5)
+            busy = [cpu_seconds(pid) - was for pid, was in zip(self.pids(), before, strict=True)]
+            if max(busy) < 0.03:
+                return
+        raise SystemExit("the workers did not settle after start-up")
 
     def pids(self) -> list[int]:
         return [p.pid for p in self.processes]
