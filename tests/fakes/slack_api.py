@@ -103,6 +103,7 @@ class FakeSlack(FakeServer):
         # usergroups.users.list: user-group id (S...) -> member user ids
         self.usergroups: dict[str, list[str]] = {}
         self.uploads: dict[str, Upload] = {}  # file id -> upload
+        self.socket_mode_url: str | None = None  # a FakeSocketMode's URL, when a test runs one
         self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -281,8 +282,19 @@ class FakeSlack(FakeServer):
             failure = self.failures[method].popleft() if self.failures[method] else None
         if failure:
             return failure
+        if method == "apps.connections.open":
+            return Response(200, self._apps_connections_open(request.headers))
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         return Response(200, handler(args) if handler else {"ok": True})
+
+    def _apps_connections_open(self, headers: dict) -> dict:
+        """A Socket Mode URL; Slack takes only an app-level token (xapp-) for it."""
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "fatal_error"}  # the test runs no FakeSocketMode
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _record(self, method: str, args: dict) -> None:
         with self._changed:

@@ -7,6 +7,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from tests.fakes.socket_mode import FakeSocketMode
+
 
 @pytest.fixture
 def client(slack) -> WebClient:
@@ -108,3 +110,14 @@ def test_usergroup_members_and_an_unknown_group(client, slack):
     with pytest.raises(SlackApiError) as raised:
         client.usergroups_users_list(usergroup="SNOPE")
     assert raised.value.response["error"] == "no_such_subteam"
+
+
+
+def test_socket_mode_urls_are_only_given_for_an_app_level_token(slack):
+    with FakeSocketMode() as ws:
+        slack.socket_mode_url = ws.url
+        with pytest.raises(SlackApiError) as refused:
+            WebClient(base_url=slack.api_url).apps_connections_open(app_token="xoxb-bot")
+        assert refused.value.response["error"] == "not_allowed_token_type"
+        opened = WebClient(base_url=slack.api_url).apps_connections_open(app_token="xapp-1-x")
+        assert opened["url"] == ws.url
