@@ -56,8 +56,10 @@ def test_the_shipped_model_is_what_the_shipped_corpus_trains(tmp_path):
     fresh = np.load(tmp_path / "model.npz")
     assert list(shipped["names"]) == list(fresh["names"])
     assert json.loads(str(shipped["meta"])) == json.loads(str(fresh["meta"]))
+    # The weights are stored as float16: a weight that lands next to a rounding edge may
+    # round one step (about 0.1% of it) the other way with another BLAS or scikit-learn build.
     np.testing.assert_allclose(shipped["weights"].astype(np.float32),
-                               fresh["weights"].astype(np.float32), atol=2e-3)
+                               fresh["weights"].astype(np.float32), rtol=1e-3, atol=2e-3)
     np.testing.assert_allclose(shipped["bias"], fresh["bias"], atol=1e-3)
     np.testing.assert_allclose(shipped["thresholds"], fresh["thresholds"], atol=5e-3)
 
