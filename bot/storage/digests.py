@@ -1,5 +1,6 @@
 """The weekly digest's storage: subscriptions, one claim per channel per week, and the
-figures, aggregated in the database over a whole window of weeks at once.
+figures, summed in the database from the roll-up (bot/storage/rollup.py) over a whole window
+of weeks at once.
 
 Weeks are bucketed in the channel's time zone: the week boundaries (local midnights) are
 worked out in Python with the zone's rules and passed to the query as UTC instants, which
@@ -20,12 +21,15 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    Table,
     and_,
     bindparam,
     case,
     delete,
+    false,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -33,13 +37,13 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.storage.database import Database, utc
 from bot.storage.records import DigestSubscription
+from bot.storage.rollup import DAY, LATENCY_COLUMNS, day_start, histogram_median, quarter_start
 from bot.storage.schema import (
     DigestDelivery,
     DigestSubscriptionRow,
-    Feedback,
-    Finding,
-    Review,
     UTCDateTime,
+    finding_rollup,
+    review_rollup,
 )
 
 WEEK = timedelta(days=7)
@@ -194,17 +198,17 @@ class DigestRepository:
     # -- figures ----------------------------------------------------------------------------
 
     def teams(self) -> list[str]:
-        """The workspaces with stored reviews, sorted."""
-        statement = select(Review.team_id).distinct().order_by(Review.team_id)
+        """The workspaces with counted reviews, sorted."""
+        statement = select(review_rollup.c.team_id).distinct().order_by(review_rollup.c.team_id)
         with self.db.connection() as connection:
             return list(connection.scalars(statement))
 
     def counts(self, team_id: str, window: Window, user_id: str | None = None) -> DigestCounts:
-        """Every figure of the digest for the weeks of ``window``, one query per figure.
+        """Every figure of the digest for the weeks of ``window``, read from the roll-up.
 
-        ``user_id`` narrows it to one person (their own trend in App Home). Each query groups
-        by week and person in the database; only those few rows are summed up here, so that
-        "how many distinct agents" needs no DISTINCT (a sort) over every review.
+        ``user_id`` narrows it to one person (their own trend in App Home: their reviews, and
+        the votes they cast). Each query groups by week (and person, where people are
+        counted) in the database; only those few rows are summed up here.
         """
         counts = DigestCounts(weeks=window.weeks)
         figures = [
@@ -212,14 +216,11 @@ class DigestRepository:
                     counts=counts),
             partial(self._guidelines, window=window, team_id=team_id, user_id=user_id,
                     counts=counts),
-            partial(self._votes, window=window, team_id=team_id, user_id=user_id,
-                    counts=counts),
             partial(self._medians, window=window, team_id=team_id, user_id=user_id),
         ]
         if self.db.engine.dialect.name == "postgresql":
-            # Four scans of up to a million rows: each on its own connection at the same
-            # time, so the server's cores share them (each query fills its own part of
-            # ``counts``).
+            # Each query on its own connection at the same time, so the server's cores share
+            # them (each fills its own part of ``counts``).
             with ThreadPoolExecutor(len(figures), thread_name_prefix="digest") as pool:
                 results = list(pool.map(self._on_connection, figures))
         else:
@@ -233,10 +234,8 @@ class DigestRepository:
     def _on_connection(self, figure: Callable[[Connection], Any]) -> Any:
         with self.db.connection() as connection:
             if self.db.engine.dialect.name == "postgresql":
-                # Compiling these one-off queries costs more than it saves; and sorting a
-                # million latencies for the median needs more than the default 4 MB.
+                # Compiling these one-off queries costs more than it saves.
                 connection.exec_driver_sql("SET LOCAL jit = off")
-                connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
             return figure(connection)
 
     def _week(self, column: Any, window: Window) -> ColumnElement[int]:
@@ -255,22 +254,34 @@ class DigestRepository:
         branches = [(column < start, index) for index, start in enumerate(bounds)]
         return case(*branches, else_=len(bounds)).label("week")
 
-    def _reviews_in(self, window: Window, team_id: str, user_id: str | None
-                    ) -> list[ColumnElement[bool]]:
-        where = [Review.team_id == team_id, Review.created_at >= window.starts[0],
-                 Review.created_at < window.end]
-        return where + ([Review.user_id == user_id] if user_id is not None else [])
+    def _rows_in(self, table: Table, window: Window, team_id: str, user_id: str | None
+                 ) -> list[ColumnElement[bool]]:
+        """The roll-up rows that make up ``window``: whole UTC days where no week boundary
+        cuts the day, quarter hours in the days one does (see bot/storage/rollup.py)."""
+        bounds = (*window.starts, window.end)
+        if any(moment != quarter_start(moment) for moment in bounds):
+            # Only a zone whose offset is not whole quarter hours (none in use today).
+            raise ValueError("week boundaries must fall on UTC quarter hours")
+        cut = sorted({day_start(moment) for moment in bounds if moment != day_start(moment)})
+        bucket = table.c.bucket
+        whole_days = and_(table.c.span == "day", bucket.not_in(cut))
+        quarters = and_(table.c.span == "quarter",
+                        or_(false(), *(and_(bucket >= day, bucket < day + DAY) for day in cut)))
+        where = [table.c.team_id == team_id, bucket >= window.starts[0], bucket < window.end,
+                 or_(whole_days, quarters)]
+        return where + ([table.c.user_id == user_id] if user_id is not None else [])
 
     def _activity(self, connection: Connection, *, window: Window, team_id: str,
                   user_id: str | None, counts: DigestCounts) -> None:
-        """Drafts, agents, fine on the first check and fallbacks, per week and entry point."""
-        week = self._week(Review.created_at, window)
-        fine = func.sum(case((Review.verdict == "ok", 1), else_=0))
-        fell_back = func.sum(case((Review.fallback, 1), else_=0))
+        """Drafts, agents, fine on the first check, fallbacks and votes, per week."""
+        table = review_rollup
+        week = self._week(table.c.bucket, window)
+        sums = [func.sum(table.c[name]) for name in
+                ("checked", "fine", "fallbacks", "helpful", "not_helpful")]
         statement = (
-            select(week, Review.user_id, Review.entry_point, func.count(), fine, fell_back)
-            .where(*self._reviews_in(window, team_id, user_id))
-            .group_by(week, Review.user_id, Review.entry_point)
+            select(week, table.c.user_id, table.c.entry_point, table.c.engine, *sums)
+            .where(*self._rows_in(table, window, team_id, user_id))
+            .group_by(week, table.c.user_id, table.c.entry_point, table.c.engine)
         )
         drafts: dict[int, int] = defaultdict(int)
         oks: dict[int, int] = defaultdict(int)
@@ -279,15 +290,24 @@ class DigestRepository:
         fallback_agents: dict[int, set[str]] = defaultdict(set)
         entry_drafts: dict[tuple[int, str], int] = defaultdict(int)
         entry_agents: dict[tuple[int, str], set[str]] = defaultdict(set)
-        for index, person, entry_point, count, ok, fallback in connection.execute(statement):
-            drafts[index] += count
-            oks[index] += int(ok or 0)
-            agents[index].add(person)
+        yes: dict[tuple[int, str], int] = defaultdict(int)
+        no: dict[tuple[int, str], int] = defaultdict(int)
+        voters: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for index, person, entry_point, engine, *numbers in connection.execute(statement):
+            count, ok, fallback, helpful, not_helpful = (int(n or 0) for n in numbers)
+            if count:  # a row may hold only the person's votes on others' reviews
+                drafts[index] += count
+                oks[index] += ok
+                agents[index].add(person)
+                entry_drafts[(index, entry_point)] += count
+                entry_agents[(index, entry_point)].add(person)
             if fallback:
-                fallbacks[index] += int(fallback)
+                fallbacks[index] += fallback
                 fallback_agents[index].add(person)
-            entry_drafts[(index, entry_point)] += count
-            entry_agents[(index, entry_point)].add(person)
+            if helpful or not_helpful:
+                yes[(index, engine)] += helpful
+                no[(index, engine)] += not_helpful
+                voters[(index, engine)].add(person)
         for index in drafts:
             counts.totals[index] = WeekTotals(
                 drafts[index], len(agents[index]), oks[index],
@@ -295,26 +315,22 @@ class DigestRepository:
             )
         for key, count in entry_drafts.items():
             counts.entry_points[key] = Cell(count, len(entry_agents[key]))
+        for key, people in voters.items():
+            counts.votes[key] = (yes[key], no[key], len(people))
 
     def _guidelines(self, connection: Connection, *, window: Window, team_id: str,
                     user_id: str | None, counts: DigestCounts) -> None:
         """Findings per guideline and week, and how many agents they came from."""
-        if user_id is None:
-            # The whole team: the findings' own index, no join.
-            week = self._week(Finding.created_at, window)
-            findings = select(week, Finding.guideline_id.label("guideline"),
-                              func.count().label("n")).where(
-                Finding.team_id == team_id, Finding.created_at >= window.starts[0],
-                Finding.created_at < window.end,
-            )
-        else:
-            # One person: their reviews by the (team, user, time) index, then their findings.
-            week = self._week(Review.created_at, window)
-            findings = (select(week, Finding.guideline_id.label("guideline"),
-                               func.count().label("n"))
-                        .join(Review, Review.id == Finding.review_id)
-                        .where(*self._reviews_in(window, team_id, user_id)))
-        per_person = findings.group_by(week, Finding.guideline_id, Finding.user_id).subquery()
+        table = finding_rollup
+        week = self._week(table.c.bucket, window)
+        per_person = (
+            select(week, table.c.guideline_id.label("guideline"),
+                   func.sum(table.c.findings).label("n"))
+            .where(*self._rows_in(table, window, team_id, user_id))
+            .group_by(week, table.c.guideline_id, table.c.user_id)
+            .having(func.sum(table.c.findings) > 0)
+            .subquery()
+        )
         statement = (
             select(per_person.c.week, per_person.c.guideline, func.sum(per_person.c.n),
                    func.count())
@@ -323,49 +339,22 @@ class DigestRepository:
         for index, guideline, findings, people in connection.execute(statement):
             counts.guidelines[(index, guideline)] = Cell(int(findings), people)
 
-    def _votes(self, connection: Connection, *, window: Window, team_id: str,
-               user_id: str | None, counts: DigestCounts) -> None:
-        """Helpful and not helpful votes per engine, by the week of the review voted on."""
-        week = self._week(Review.created_at, window)
-        per_voter = (
-            select(week, Review.engine.label("engine"),
-                   func.sum(case((Feedback.helpful, 1), else_=0)).label("yes"),
-                   func.count().label("votes"))
-            .join(Feedback, Feedback.review_id == Review.id)
-            .where(*self._reviews_in(window, team_id, user_id))
-            .group_by(week, Review.engine, Feedback.user_id)
-            .subquery()
-        )
-        statement = (
-            select(per_voter.c.week, per_voter.c.engine, func.sum(per_voter.c.yes),
-                   func.sum(per_voter.c.votes), func.count())
-            .group_by(per_voter.c.week, per_voter.c.engine)
-        )
-        for index, engine, yes, votes, voters in connection.execute(statement):
-            counts.votes[(index, engine)] = (int(yes), int(votes) - int(yes), voters)
-
     def _medians(self, connection: Connection, *, window: Window, team_id: str,
                  user_id: str | None) -> dict[int, float]:
-        """Median review latency per week, in milliseconds."""
-        week = self._week(Review.created_at, window)
-        where = self._reviews_in(window, team_id, user_id)
-        if self.db.engine.dialect.name == "postgresql":
-            median = func.percentile_cont(0.5).within_group(Review.latency_ms)
-            statement = select(week, median).where(*where).group_by(week)
-            return {index: float(value) for index, value in connection.execute(statement)}
-        # SQLite has no percentile function: number each week's latencies in order and
-        # average the middle one (odd count) or two (even count).
-        ranked = select(
-            week,
-            Review.latency_ms.label("latency"),
-            func.row_number().over(partition_by=week, order_by=Review.latency_ms).label("rank"),
-            func.count().over(partition_by=week).label("size"),
-        ).where(*where).subquery()
-        middle = and_(ranked.c.rank >= (ranked.c.size + 1) // 2,
-                      ranked.c.rank <= ranked.c.size // 2 + 1)
-        statement = (select(ranked.c.week, func.avg(ranked.c.latency))
-                     .where(middle).group_by(ranked.c.week))
-        return {index: float(value) for index, value in connection.execute(statement)}
+        """Median review latency per week in milliseconds, read from the histogram."""
+        table = review_rollup
+        week = self._week(table.c.bucket, window)
+        statement = (
+            select(week, *(func.sum(table.c[name]) for name in LATENCY_COLUMNS))
+            .where(*self._rows_in(table, window, team_id, user_id))
+            .group_by(week)
+        )
+        medians = {}
+        for index, *histogram in connection.execute(statement):
+            median = histogram_median([int(count or 0) for count in histogram])
+            if median is not None:
+                medians[index] = median
+        return medians
 
 
 def _subscription(row: DigestSubscriptionRow) -> DigestSubscription:

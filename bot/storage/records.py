@@ -15,6 +15,15 @@ TIP_STATUSES = ("claimed", "posted", "failed")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: What a settings change did to a channel.
 SETTINGS_ACTIONS = ("watch", "unwatch", "tips_on", "tips_off", "digest_on", "digest_off")
+#: The roll-up's two bucket sizes (see bot/storage/rollup.py).
+ROLLUP_SPANS = ("day", "quarter")
+#: Where the roll-up's latency histogram buckets start, in milliseconds: 250 ms apart up to
+#: 5 s, 500 ms apart up to 10 s, then wider. The last bucket has no upper end.
+LATENCY_EDGES_MS = (
+    0, *range(250, 5_000, 250), *range(5_000, 10_000, 500),
+    10_000, 12_500, 15_000, 20_000, 30_000, 60_000,
+)
+LATENCY_BUCKETS = len(LATENCY_EDGES_MS)
 
 _HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
 
