@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENTRY_POINTS = ("command", "reaction", "watch", "shortcut")
@@ -134,21 +134,37 @@ class StoredVote:
 
 
 @dataclass(frozen=True)
+class StoredTally:
+    """One UTC day of a person's counts in the digest's roll-up (it also keeps them per
+    quarter hour): drafts checked, guideline findings and votes cast."""
+
+    day: date
+    checked: int
+    findings: int
+    votes: int
+
+
+@dataclass(frozen=True)
 class PersonalData:
     """Everything kept about one person in one workspace (what ``/tone-check my-data`` shows)."""
 
     reviews: list[StoredReview]
     votes: list[StoredVote]
     settings_changes: list[SettingsChange]
+    tallies: list[StoredTally] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Erased:
-    """How many rows ``forget-me`` removed, or made anonymous (the settings changes)."""
+    """How many rows ``forget-me`` removed, or made anonymous (the settings changes).
+
+    ``tallies``: the roll-up rows under the person's id (days and quarter hours).
+    """
 
     reviews: int
     votes: int
     settings_changes: int
+    tallies: int = 0
 
 
 @dataclass(frozen=True)
