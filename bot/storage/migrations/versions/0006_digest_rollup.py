@@ -102,9 +102,9 @@ def _bucket(span: str, moment: sa.ColumnElement, dialect: str) -> sa.ColumnEleme
     # SQLite keeps UTC as naive text, 'YYYY-MM-DD HH:MM:SS.ffffff' (SQLAlchemy's format).
     if span == "day":
         return sa.func.strftime("%Y-%m-%d 00:00:00.000000", moment)
-    minute = sa.cast(sa.func.strftime("%M", moment), sa.Integer) / 15 * 15
-    return (sa.func.strftime("%Y-%m-%d %H:", moment) + sa.func.printf("%02d", minute)
-            + ":00.000000")
+    minute = sa.cast(sa.func.strftime("%M", moment), sa.Integer) // 15 * 15
+    return sa.func.strftime("%Y-%m-%d %H:", moment).concat(
+        sa.func.printf("%02d", minute)).concat(":00.000000")
 
 
 def _latency_counts() -> list[sa.ColumnElement]:
