@@ -161,15 +161,27 @@ class DigestRepository:
 
     def claim(self, team_id: str, channel_id: str, week_of: date, *,
               now: datetime | None = None) -> bool:
-        """True for the one caller, in any process, that should post this week's digest."""
+        """True for the one caller, in any process, that should post this week's digest.
+
+        A week whose earlier attempt ``failed`` can be claimed again, as a day's tip can.
+        """
         statement = (
             self.db.insert(DigestDelivery)
             .values(team_id=team_id, channel_id=channel_id, week_of=week_of,
                     status="claimed", claimed_at=utc(now))
             .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "week_of"])
         )
-        with self.db.connection() as connection:
-            return connection.execute(statement).rowcount == 1
+        retry = (
+            update(DigestDelivery)
+            .where(*self._week_key(team_id, channel_id, week_of),
+                   DigestDelivery.status == "failed")
+            .values(status="claimed", error=None, claimed_at=utc(now), finished_at=None)
+        )
+        with self.db.transaction() as session:
+            if session.execute(statement).rowcount == 1:
+                return True
+            # Another instance may retry at the same moment: the status check decides.
+            return session.execute(retry).rowcount == 1
 
     def finish(self, team_id: str, channel_id: str, week_of: date, status: str, *,
                error: str | None = None, now: datetime | None = None) -> None:
@@ -180,13 +192,14 @@ class DigestRepository:
         with self.db.transaction() as session:
             session.execute(
                 update(DigestDelivery)
-                .where(
-                    DigestDelivery.team_id == team_id,
-                    DigestDelivery.channel_id == channel_id,
-                    DigestDelivery.week_of == week_of,
-                )
+                .where(*self._week_key(team_id, channel_id, week_of))
                 .values(status=status, error=error, finished_at=utc(now))
             )
+
+    @staticmethod
+    def _week_key(team_id: str, channel_id: str, week_of: date) -> tuple:
+        return (DigestDelivery.team_id == team_id, DigestDelivery.channel_id == channel_id,
+                DigestDelivery.week_of == week_of)
 
     def delivery(self, team_id: str, channel_id: str, week_of: date
                  ) -> tuple[str, str | None] | None:
