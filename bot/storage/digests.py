@@ -25,7 +25,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    delete,
     false,
     func,
     literal,
@@ -38,6 +37,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from bot.storage.database import Database, utc
 from bot.storage.records import DigestSubscription
 from bot.storage.rollup import DAY, LATENCY_COLUMNS, day_start, histogram_median, quarter_start
+from bot.storage.schedules import ChannelSchedules
 from bot.storage.schema import (
     DigestDelivery,
     DigestSubscriptionRow,
@@ -97,65 +97,38 @@ class DigestRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._schedules = ChannelSchedules(db, DigestSubscriptionRow, _subscription)
 
     # -- subscriptions ----------------------------------------------------------------------
 
     def subscribe(self, sub: DigestSubscription, *, now: datetime | None = None) -> None:
         """Create or replace the channel's digest schedule (clearing any pause)."""
-        values = {
+        self._schedules.put({
             "team_id": sub.team_id,
             "channel_id": sub.channel_id,
             "weekday": sub.weekday,
             "time": sub.time,
             "timezone": sub.timezone,
             "language": sub.language,
-            "last_error": None,
-            "last_error_at": None,
-            "updated_at": utc(now),
-        }
-        statement = self.db.insert(DigestSubscriptionRow).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["team_id", "channel_id"],
-            set_={name: statement.excluded[name] for name in values},
-        )
-        with self.db.transaction() as session:
-            session.execute(statement)
+        }, now=now)
 
     def unsubscribe(self, team_id: str, channel_id: str) -> bool:
         """Stop the channel's digest; False if it had none."""
-        statement = delete(DigestSubscriptionRow).where(
-            DigestSubscriptionRow.team_id == team_id,
-            DigestSubscriptionRow.channel_id == channel_id,
-        )
-        with self.db.transaction() as session:
-            return session.execute(statement).rowcount > 0
+        return self._schedules.remove(team_id, channel_id)
 
     def subscription(self, team_id: str, channel_id: str) -> DigestSubscription | None:
         """The channel's digest schedule, or None."""
-        with self.db.transaction() as session:
-            row = session.get(DigestSubscriptionRow, (team_id, channel_id))
-            return None if row is None else _subscription(row)
+        return self._schedules.get(team_id, channel_id)
 
     def subscriptions(self) -> list[DigestSubscription]:
         """Every channel's digest schedule, across workspaces, for the ticker."""
-        statement = select(DigestSubscriptionRow).order_by(
-            DigestSubscriptionRow.team_id, DigestSubscriptionRow.channel_id
-        )
-        with self.db.transaction() as session:
-            return [_subscription(row) for row in session.scalars(statement)]
+        return self._schedules.all()
 
     def pause(self, team_id: str, channel_id: str, error: str, *,
               now: datetime | None = None) -> None:
         """Stop posting until someone subscribes again, remembering why."""
         with self.db.transaction() as session:
-            session.execute(
-                update(DigestSubscriptionRow)
-                .where(
-                    DigestSubscriptionRow.team_id == team_id,
-                    DigestSubscriptionRow.channel_id == channel_id,
-                )
-                .values(last_error=error, last_error_at=utc(now))
-            )
+            session.execute(self._schedules.pause(team_id, channel_id, error, now=now))
 
     # -- exactly-once delivery --------------------------------------------------------------
 

@@ -33,6 +33,18 @@ def _require(value: str, allowed: tuple[str, ...], name: str) -> None:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
 
 
+def _check_schedule(clock: str, timezone: str, language: str) -> None:
+    """A stored schedule's wall time, time zone and language, as the ticker needs them."""
+    if not _HH_MM.fullmatch(clock):
+        raise ValueError(f"time must be HH:MM (24-hour); got {clock!r}")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown time zone {timezone!r}") from exc
+    if not language:
+        raise ValueError("language cannot be empty")
+
+
 @dataclass(frozen=True)
 class ReviewRecord:
     """What is kept about one review: who, where, the outcome and its cost. Never the text."""
@@ -90,19 +102,12 @@ class TipSubscription:
 
     def __post_init__(self) -> None:
         # Checked here so that the scheduler never meets a row it cannot interpret.
-        if not _HH_MM.fullmatch(self.time):
-            raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        _check_schedule(self.time, self.timezone, self.language)
         object.__setattr__(self, "weekdays", tuple(self.weekdays))
         if not self.weekdays:
             raise ValueError("weekdays cannot be empty")
         for day in self.weekdays:
             _require(day, WEEKDAYS, "weekdays")
-        if not self.language:
-            raise ValueError("language cannot be empty")
 
 
 @dataclass(frozen=True)
@@ -183,11 +188,4 @@ class DigestSubscription:
 
     def __post_init__(self) -> None:
         _require(self.weekday, WEEKDAYS, "weekday")
-        if not _HH_MM.fullmatch(self.time):
-            raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
-        if not self.language:
-            raise ValueError("language cannot be empty")
+        _check_schedule(self.time, self.timezone, self.language)
