@@ -21,22 +21,23 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    Select,
+    Subquery,
     Table,
     and_,
     bindparam,
     case,
-    false,
     func,
     literal,
-    or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.storage.database import Database, utc
 from bot.storage.records import DigestSubscription
-from bot.storage.rollup import DAY, LATENCY_COLUMNS, day_start, histogram_median, quarter_start
+from bot.storage.rollup import LATENCY_COLUMNS, CutDay, cut_days, histogram_median
 from bot.storage.schedules import ChannelSchedules
 from bot.storage.schema import (
     DigestDelivery,
@@ -240,35 +241,51 @@ class DigestRepository:
         branches = [(column < start, index) for index, start in enumerate(bounds)]
         return case(*branches, else_=len(bounds)).label("week")
 
-    def _rows_in(self, table: Table, window: Window, team_id: str, user_id: str | None
-                 ) -> list[ColumnElement[bool]]:
-        """The roll-up rows that make up ``window``: whole UTC days where no week boundary
-        cuts the day, quarter hours in the days one does (see bot/storage/rollup.py)."""
-        bounds = (*window.starts, window.end)
-        if any(moment != quarter_start(moment) for moment in bounds):
-            # Only a zone whose offset is not whole quarter hours (none in use today).
-            raise ValueError("week boundaries must fall on UTC quarter hours")
-        cut = sorted({day_start(moment) for moment in bounds if moment != day_start(moment)})
+    def _weekly(self, table: Table, window: Window, team_id: str, user_id: str | None,
+                keys: list[str], counters: list[str]) -> Subquery:
+        """The roll-up rows that make up ``window``, each with its week index: ``keys`` as
+        they are and ``counters`` signed, to be summed per week (see bot/storage/rollup.py).
+
+        Whole UTC days inside one week count as they are. A day a boundary cuts in two
+        gives its shorter side from quarter hours, and its longer side as the day's row minus
+        those same quarter hours.
+        """
+        cuts = cut_days(window.starts, window.end)
         bucket = table.c.bucket
-        whole_days = and_(table.c.span == "day", bucket.not_in(cut))
-        quarters = and_(table.c.span == "quarter",
-                        or_(false(), *(and_(bucket >= day, bucket < day + DAY) for day in cut)))
-        where = [table.c.team_id == team_id, bucket >= window.starts[0], bucket < window.end,
-                 or_(whole_days, quarters)]
-        return where + ([table.c.user_id == user_id] if user_id is not None else [])
+        mine = [table.c.team_id == team_id]
+        mine += [table.c.user_id == user_id] if user_id is not None else []
+
+        def rows(week: ColumnElement[int], sign: int, *where: ColumnElement[bool]) -> Select:
+            signed = [(table.c[name] if sign > 0 else -table.c[name]).label(name)
+                      for name in counters]
+            return select(week.label("week"), *(table.c[name] for name in keys), *signed
+                          ).where(*mine, *where)
+
+        def short_side(cut: CutDay) -> ColumnElement[bool]:
+            return and_(bucket >= cut.short_start, bucket < cut.short_end)
+
+        parts = [rows(self._week(bucket, window), 1, table.c.span == "day",
+                      bucket >= window.starts[0], bucket < window.end,
+                      bucket.not_in([cut.day for cut in cuts]))]
+        for cut in cuts:
+            if cut.long_week is not None:
+                long_week = literal(cut.long_week, Integer)
+                parts.append(rows(long_week, 1, table.c.span == "day", bucket == cut.day))
+                parts.append(rows(long_week, -1, table.c.span == "quarter", short_side(cut)))
+            if cut.short_week is not None:
+                parts.append(rows(literal(cut.short_week, Integer), 1,
+                                  table.c.span == "quarter", short_side(cut)))
+        return union_all(*parts).subquery()
 
     def _activity(self, connection: Connection, *, window: Window, team_id: str,
                   user_id: str | None, counts: DigestCounts) -> None:
         """Drafts, agents, fine on the first check, fallbacks and votes, per week."""
-        table = review_rollup
-        week = self._week(table.c.bucket, window)
-        sums = [func.sum(table.c[name]) for name in
-                ("checked", "fine", "fallbacks", "helpful", "not_helpful")]
-        statement = (
-            select(week, table.c.user_id, table.c.entry_point, table.c.engine, *sums)
-            .where(*self._rows_in(table, window, team_id, user_id))
-            .group_by(week, table.c.user_id, table.c.entry_point, table.c.engine)
-        )
+        keys = ["user_id", "entry_point", "engine"]
+        numbers = ["checked", "fine", "fallbacks", "helpful", "not_helpful"]
+        rows = self._weekly(review_rollup, window, team_id, user_id, keys, numbers)
+        grouping = [rows.c.week, *(rows.c[name] for name in keys)]
+        statement = (select(*grouping, *(func.sum(rows.c[name]) for name in numbers))
+                     .group_by(*grouping))
         drafts: dict[int, int] = defaultdict(int)
         oks: dict[int, int] = defaultdict(int)
         fallbacks: dict[int, int] = defaultdict(int)
@@ -307,14 +324,13 @@ class DigestRepository:
     def _guidelines(self, connection: Connection, *, window: Window, team_id: str,
                     user_id: str | None, counts: DigestCounts) -> None:
         """Findings per guideline and week, and how many agents they came from."""
-        table = finding_rollup
-        week = self._week(table.c.bucket, window)
+        rows = self._weekly(finding_rollup, window, team_id, user_id,
+                            ["guideline_id", "user_id"], ["findings"])
         per_person = (
-            select(week, table.c.guideline_id.label("guideline"),
-                   func.sum(table.c.findings).label("n"))
-            .where(*self._rows_in(table, window, team_id, user_id))
-            .group_by(week, table.c.guideline_id, table.c.user_id)
-            .having(func.sum(table.c.findings) > 0)
+            select(rows.c.week, rows.c.guideline_id.label("guideline"),
+                   func.sum(rows.c.findings).label("n"))
+            .group_by(rows.c.week, rows.c.guideline_id, rows.c.user_id)
+            .having(func.sum(rows.c.findings) > 0)
             .subquery()
         )
         statement = (
@@ -328,13 +344,9 @@ class DigestRepository:
     def _medians(self, connection: Connection, *, window: Window, team_id: str,
                  user_id: str | None) -> dict[int, float]:
         """Median review latency per week in milliseconds, read from the histogram."""
-        table = review_rollup
-        week = self._week(table.c.bucket, window)
-        statement = (
-            select(week, *(func.sum(table.c[name]) for name in LATENCY_COLUMNS))
-            .where(*self._rows_in(table, window, team_id, user_id))
-            .group_by(week)
-        )
+        rows = self._weekly(review_rollup, window, team_id, user_id, [], list(LATENCY_COLUMNS))
+        statement = (select(rows.c.week, *(func.sum(rows.c[name]) for name in LATENCY_COLUMNS))
+                     .group_by(rows.c.week))
         medians = {}
         for index, *histogram in connection.execute(statement):
             median = histogram_median([int(count or 0) for count in histogram])

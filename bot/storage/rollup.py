@@ -9,7 +9,10 @@ may follow one workspace). Every UTC offset in use is a whole number of quarter 
 hour: quarter-hour buckets can be cut at any week boundary, hourly ones could not.
 Quarter hours alone would leave as many rows as reviews for a busy agent, so each review is
 counted twice: in its UTC day and in its quarter hour. A week is read from the whole UTC days
-inside it plus the quarter hours of the (at most one per boundary) UTC days a boundary cuts.
+inside it; a UTC day that a week boundary cuts in two (one per boundary) is split with the
+quarter hours of its shorter side: that side is read from them, the longer side is the day's
+row minus them (see :func:`cut_days`). Counts subtract exactly, and a person is in the longer
+side exactly when what is left under their key is above zero.
 
 Latency is kept as a histogram with fixed buckets (``LATENCY_EDGES_MS``); the median is read
 from it by linear interpolation inside the bucket where the middle review falls.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,6 +51,44 @@ def quarter_start(moment: datetime) -> datetime:
 def buckets(moment: datetime) -> list[tuple[str, datetime]]:
     """The two buckets a moment is counted in: (span, bucket start)."""
     return [("day", day_start(moment)), ("quarter", quarter_start(moment))]
+
+
+@dataclass(frozen=True)
+class CutDay:
+    """A UTC day that a week boundary cuts in two, and how to read its two sides.
+
+    ``short_start``-``short_end`` is the shorter side, read from quarter hours; ``short_week``
+    and ``long_week`` are the week indexes of the two sides (None: outside the window).
+    """
+
+    day: datetime
+    short_start: datetime
+    short_end: datetime
+    short_week: int | None
+    long_week: int | None
+
+
+def cut_days(starts: Sequence[datetime], end: datetime) -> list[CutDay]:
+    """The UTC days cut by the week boundaries ``starts`` + ``end`` (UTC quarter hours)."""
+    bounds = [*starts, end]
+    if any(moment != quarter_start(moment) for moment in bounds):
+        # Only a zone whose offset is not whole quarter hours (none in use today).
+        raise ValueError("week boundaries must fall on UTC quarter hours")
+
+    def week(moment: datetime) -> int | None:
+        return bisect_right(starts, moment) - 1 if starts[0] <= moment < end else None
+
+    cuts = []
+    for boundary in bounds:
+        day = day_start(boundary)
+        if boundary == day:
+            continue
+        before, after = week(day), week(boundary)
+        if boundary - day <= day + DAY - boundary:
+            cuts.append(CutDay(day, day, boundary, before, after))
+        else:
+            cuts.append(CutDay(day, boundary, day + DAY, after, before))
+    return cuts
 
 
 def latency_column(latency_ms: int) -> str:

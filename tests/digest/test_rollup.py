@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from bot.digest.figures import EMPTY, HIDDEN, SHOWN, build_digest
 from bot.digest.schedule import window_ending
 from bot.storage.digests import DigestCounts
 from bot.storage.records import LATENCY_EDGES_MS
-from bot.storage.rollup import histogram_median
+from bot.storage.rollup import cut_days, histogram_median
 from bot.storage.schema import finding_rollup, review_rollup
 from tests.digest.rollup_helpers import (
     TEAM,
@@ -115,3 +115,25 @@ def test_forgetting_an_agent_leaves_the_counts_of_everyone_elses_reviews(storage
             assert conn.execute(select(table).where(table.c.user_id == "U2")).first() is None
     for zone in ("Asia/Kathmandu", "Europe/Tallinn"):
         check_against_reviews(storage, remaining, zone, guidelines.ids)
+
+
+def test_a_cut_day_is_read_from_the_quarter_hours_of_its_shorter_side():
+    kolkata = window_ending(DIGEST_DAY, "Asia/Kolkata", weeks=2)
+    first, second, last = cut_days(kolkata.starts, kolkata.end)
+    # Midnight in Kolkata is 18:30 UTC the day before: 5.5 hours after it, 18.5 before.
+    assert (second.day, second.short_start, second.short_end) == (
+        datetime(2026, 11, 22, tzinfo=UTC), datetime(2026, 11, 22, 18, 30, tzinfo=UTC),
+        datetime(2026, 11, 23, tzinfo=UTC))
+    assert (second.short_week, second.long_week) == (1, 0)
+    # At the window's edges one side is outside it.
+    assert (first.short_week, first.long_week) == (0, None)
+    assert (last.short_week, last.long_week) == (None, 1)
+    # In St John's (UTC-2:30, then -3:30 from 1 November) midnight is 02:30 or 03:30 UTC:
+    # the short side is the one before it.
+    st_johns = window_ending(DIGEST_DAY, "America/St_Johns")
+    assert {(cut.short_start.time(), cut.short_end.time())
+            for cut in cut_days(st_johns.starts, st_johns.end)} == {
+        (time(0, 0), time(2, 30)), (time(0, 0), time(3, 30))}
+    # In UTC no day is cut.
+    utc = window_ending(DIGEST_DAY, "UTC")
+    assert cut_days(utc.starts, utc.end) == []
