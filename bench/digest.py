@@ -123,9 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         if before != after:
             print(f"migrated {before} -> {after} (roll-up backfill) in "
                   f"{time.monotonic() - started:.0f} s")
-            with storage.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+            # Not on the app's engine: its statement timeout is far shorter than a VACUUM.
+            vacuum = create_engine(url, isolation_level="AUTOCOMMIT")
+            with vacuum.connect() as conn:
+                conn.execute(text("VACUUM ANALYZE review_rollup"))
+                conn.execute(text("VACUUM ANALYZE finding_rollup"))
+            vacuum.dispose()
         with storage.engine.connect() as conn:
             now = conn.execute(text("SELECT max(created_at) FROM reviews")).scalar_one()
             findings = conn.execute(text("SELECT count(*) FROM review_findings")).scalar_one()

@@ -79,7 +79,11 @@ class PersonalDataStore:
         the person's reviews go with the reviews, so they are taken out of the voters' counts.
         """
         own_reviews = select(Review.id).where(Review.team_id == team_id)
+        theirs = own_reviews.where(Review.user_id == user_id)
         with self.db.transaction() as session:
+            # Their reviews first, then the counts, in the order a vote takes its locks, so
+            # that a vote arriving now waits instead of deadlocking.
+            session.execute(theirs.with_for_update()).all()
             _take_back_votes_on(session.connection(), self.db, team_id, user_id)
             tallies = sum(
                 session.execute(
@@ -119,7 +123,7 @@ def _take_back_votes_on(connection: Connection, db: Database, team_id: str,
     for voter, helpful, entry_point, engine, created_at in connection.execute(statement):
         moment = rollup.quarter_start(created_at)
         taken[(voter, entry_point, engine, moment, helpful)] += 1
-    for (voter, entry_point, engine, moment, helpful), count in taken.items():
+    for (voter, entry_point, engine, moment, helpful), count in sorted(taken.items()):
         rollup.add_votes(connection, db.insert, team_id=team_id, voter=voter,
                          entry_point=entry_point, engine=engine, reviewed_at=moment,
                          helpful=-count if helpful else 0, not_helpful=0 if helpful else -count)

@@ -134,7 +134,8 @@ def add_review(connection: Connection, insert: Any, *, team_id: str, user_id: st
         _increment(connection, insert, finding_rollup, [
             {"team_id": team_id, "user_id": user_id, "guideline_id": guideline, "span": span,
              "bucket": start, "findings": 1}
-            for guideline in guidelines for span, start in buckets(created_at)
+            # Sorted: concurrent writers then lock the same rows in the same order.
+            for guideline in sorted(guidelines) for span, start in buckets(created_at)
         ])
 
 
