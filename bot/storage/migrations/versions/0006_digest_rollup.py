@@ -47,41 +47,39 @@ def _counter(name: str) -> sa.Column:
     return sa.Column(name, sa.Integer(), nullable=False, server_default="0")
 
 
-def _span_check(table: str) -> sa.CheckConstraint:
-    return sa.CheckConstraint("span IN ('day', 'quarter')", name=f"ck_{table}_span")
+def _bucket_columns() -> list[sa.Column]:
+    return [
+        sa.Column("team_id", sa.String(32), nullable=False),
+        sa.Column("span", sa.String(7), nullable=False),
+        sa.Column("bucket", UTC_DATETIME, nullable=False),
+        sa.Column("user_id", sa.String(32), nullable=False),
+    ]
+
+
+def _create(table: str, *columns: sa.Column, key: list[str]) -> None:
+    """A roll-up table with its key, span check and the indexes forget-me and the purge use."""
+    op.create_table(
+        table,
+        *_bucket_columns(),
+        *columns,
+        sa.PrimaryKeyConstraint("team_id", "span", "bucket", "user_id", *key,
+                                name=f"pk_{table}"),
+        sa.CheckConstraint("span IN ('day', 'quarter')", name=f"ck_{table}_span"),
+    )
+    op.create_index(f"ix_{table}_user_id_team_id", table, ["user_id", "team_id"])
+    op.create_index(f"ix_{table}_bucket", table, ["bucket"])
 
 
 def upgrade() -> None:
-    op.create_table(
-        "review_rollup",
-        sa.Column("team_id", sa.String(32), nullable=False),
-        sa.Column("span", sa.String(7), nullable=False),
-        sa.Column("bucket", UTC_DATETIME, nullable=False),
-        sa.Column("user_id", sa.String(32), nullable=False),
-        sa.Column("entry_point", sa.String(16), nullable=False),
-        sa.Column("engine", sa.String(16), nullable=False),
-        *(_counter(name) for name in COUNTERS),
-        sa.PrimaryKeyConstraint("team_id", "span", "bucket", "user_id", "entry_point",
-                                "engine", name="pk_review_rollup"),
-        _span_check("review_rollup"),
-    )
-    op.create_index("ix_review_rollup_user_id_team_id", "review_rollup", ["user_id", "team_id"])
-    op.create_index("ix_review_rollup_bucket", "review_rollup", ["bucket"])
-    op.create_table(
-        "finding_rollup",
-        sa.Column("team_id", sa.String(32), nullable=False),
-        sa.Column("span", sa.String(7), nullable=False),
-        sa.Column("bucket", UTC_DATETIME, nullable=False),
-        sa.Column("user_id", sa.String(32), nullable=False),
-        sa.Column("guideline_id", sa.String(64), nullable=False),
-        _counter("findings"),
-        sa.PrimaryKeyConstraint("team_id", "span", "bucket", "user_id", "guideline_id",
-                                name="pk_finding_rollup"),
-        _span_check("finding_rollup"),
-    )
-    op.create_index("ix_finding_rollup_user_id_team_id", "finding_rollup",
-                    ["user_id", "team_id"])
-    op.create_index("ix_finding_rollup_bucket", "finding_rollup", ["bucket"])
+    _create("review_rollup",
+            sa.Column("entry_point", sa.String(16), nullable=False),
+            sa.Column("engine", sa.String(16), nullable=False),
+            *(_counter(name) for name in COUNTERS),
+            key=["entry_point", "engine"])
+    _create("finding_rollup",
+            sa.Column("guideline_id", sa.String(64), nullable=False),
+            _counter("findings"),
+            key=["guideline_id"])
     _backfill(op.get_bind().dialect.name)
 
 
