@@ -9,10 +9,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.storage import ReviewRecord, Storage
 from bot.storage.digests import Cell, DigestCounts, WeekTotals, Window
 from bot.storage.records import LATENCY_EDGES_MS
+from tests.storage.storage_helpers import PROCESS_TIMEOUT_S
 
 TEAM = "T1"
 AGENTS = ("U0", "U1", "U2", "U3", "U4", "U5")
@@ -140,3 +142,13 @@ def expected_counts(made: list[Made], window: Window) -> tuple[DigestCounts, dic
 
 def histogram_bucket(latency_ms: int) -> int:
     return bisect_right(LATENCY_EDGES_MS, latency_ms) - 1
+
+
+def vote_worker(barrier: Any, url: str, review_id: int, rounds: int) -> None:
+    """Change the same person's vote on one review back and forth, racing the others."""
+    storage = Storage(url)
+    storage.check()
+    barrier.wait(PROCESS_TIMEOUT_S)
+    for round_ in range(rounds):
+        storage.reviews.record_feedback(review_id, "ULEAD", round_ % 2 == 0)
+    storage.close()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.digest.figures import EMPTY, HIDDEN, SHOWN, build_digest
 from bot.digest.schedule import window_ending
+from bot.storage import ReviewRecord
 from bot.storage.digests import DigestCounts
 from bot.storage.records import LATENCY_EDGES_MS
 from bot.storage.rollup import cut_days, histogram_median
@@ -27,7 +28,9 @@ from tests.digest.rollup_helpers import (
     generate,
     histogram_bucket,
     store,
+    vote_worker,
 )
+from tests.storage.storage_helpers import run_in_processes
 
 DIGEST_DAY = date(2026, 11, 30)
 
@@ -137,3 +140,21 @@ def test_a_cut_day_is_read_from_the_quarter_hours_of_its_shorter_side():
     # In UTC no day is cut.
     utc = window_ending(DIGEST_DAY, "UTC")
     assert cut_days(utc.starts, utc.end) == []
+
+
+def test_votes_changed_at_the_same_moment_by_two_instances_are_counted_once(
+    storage, database_url
+):
+    review_id = storage.reviews.record(
+        ReviewRecord(team_id=TEAM, channel_id="C1", user_id="U1", entry_point="command",
+                     verdict="ok", guidelines=[], engine="llm", model=None, latency_ms=900,
+                     prompt_tokens=0, completion_tokens=0),
+        now=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+    )
+
+    run_in_processes(vote_worker, 2, database_url, review_id, 25)
+
+    # One vote stands, whichever came last, and the counts say exactly that.
+    [helpful] = [vote.helpful for vote in storage.personal_data.collect(TEAM, "ULEAD").votes]
+    counts = storage.digests.counts(TEAM, window_ending(DIGEST_DAY, "Asia/Kolkata"))
+    assert counts.votes == {(7, "llm"): (int(helpful), int(not helpful), 1)}
