@@ -8,6 +8,11 @@ team's reviews spread over the last 8 weeks (the digest's whole window, the wors
 about one finding per review, a vote on one review in ten, and as many reviews again from
 other workspaces, which the queries have to skip. Then VACUUM ANALYZE, as autovacuum would
 have done, and the digest is computed ``--runs`` times (the first one warms the cache).
+
+The rows are filled at the schema revision before the digest's roll-up, so that the roll-up
+migration then fills it from them, as it would on an installation upgraded with a year of
+reviews; its time is printed. ``--tz`` places the week boundaries (Pacific/Auckland cuts each
+UTC day nearest its middle: the most quarter-hour rows to read).
 """
 
 from __future__ import annotations
@@ -26,9 +31,13 @@ from sqlalchemy import create_engine, make_url, text
 from bot.coaching.guidelines import load_guidelines
 from bot.digest.compute import team_digest
 from bot.storage import Storage
+from bot.storage.migrate import migrate
 from tests.storage.storage_helpers import empty_postgres_schema
 
 TEAM = "TBENCH"
+# The revision before the digest roll-up: rows are filled there, then the roll-up migration
+# backfills from them.
+ROLLUP_REVISION_BEFORE = "0005"
 GUIDELINES = ("dont-argue", "thank-feedback", "solution-first", "no-blame", "empathy",
               "ownership")  # stay-calm never fires: a guideline with no findings
 
@@ -85,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL")
                         or os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument("--tz", default="Europe/Tallinn",
+                        help="the channel's time zone, which places the week boundaries")
     parser.add_argument("--keep", metavar="SCHEMA",
                         help="use (and keep) this schema; fill it only if it has no reviews")
     args = parser.parse_args(argv)
@@ -96,27 +107,46 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
     with _schema(args.url, args.keep) as url:
         storage = Storage(url)
-        storage.upgrade()
         with storage.engine.connect() as conn:
-            stored = conn.execute(text("SELECT count(*) FROM reviews")).scalar_one()
+            stored = conn.execute(text("SELECT to_regclass('reviews') IS NOT NULL")).scalar_one()
+            if stored:
+                stored = conn.execute(text("SELECT count(*) FROM reviews")).scalar_one()
         if not stored:
+            # The rows go in as an older version would have stored them; the roll-up is then
+            # filled by its migration, as it would be on an existing installation.
+            migrate(storage.engine, ROLLUP_REVISION_BEFORE)
             print(f"filling: {args.reviews:,} reviews in {TEAM} and as many elsewhere ...",
                   flush=True)
             print(f"filled in {fill(url, args.reviews, now):.0f} s")
+        started = time.monotonic()
+        before, after = storage.upgrade()
+        if before != after:
+            print(f"migrated {before} -> {after} (roll-up backfill) in "
+                  f"{time.monotonic() - started:.0f} s")
+            # Not on the app's engine: its statement timeout is far shorter than a VACUUM.
+            vacuum = create_engine(url, isolation_level="AUTOCOMMIT")
+            with vacuum.connect() as conn:
+                conn.execute(text("VACUUM ANALYZE review_rollup"))
+                conn.execute(text("VACUUM ANALYZE finding_rollup"))
+            vacuum.dispose()
         with storage.engine.connect() as conn:
             now = conn.execute(text("SELECT max(created_at) FROM reviews")).scalar_one()
             findings = conn.execute(text("SELECT count(*) FROM review_findings")).scalar_one()
             votes = conn.execute(text("SELECT count(*) FROM review_feedback")).scalar_one()
-        print(f"{findings:,} findings and {votes:,} votes in all")
+            rollup = conn.execute(text("SELECT count(*) FROM review_rollup")).scalar_one()
+            finding_rollup = conn.execute(text("SELECT count(*) FROM finding_rollup")
+                                          ).scalar_one()
+        print(f"{findings:,} findings and {votes:,} votes in all; roll-up rows: {rollup:,} "
+              f"(reviews and votes), {finding_rollup:,} (findings)")
         timings = []
         for _ in range(args.runs):
             started = time.perf_counter()
             digest = team_digest(storage, TEAM, (now + timedelta(days=1)).date(),
-                                 "Europe/Tallinn", guidelines)
+                                 args.tz, guidelines)
             timings.append(time.perf_counter() - started)
         storage.close()
     drafts = sum(week.drafts or 0 for week in digest.weeks)
-    print(f"digest of {drafts:,} reviews over {len(digest.weeks)} weeks "
+    print(f"digest of {drafts:,} reviews over {len(digest.weeks)} weeks in {args.tz} "
           f"({len(digest.guidelines)} guidelines), {args.runs} runs")
     print(f"  first run (cold cache): {timings[0] * 1000:.0f} ms")
     warm = timings[1:] or timings

@@ -7,34 +7,26 @@ and its trend the weeks before that, each starting at a local midnight.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from bot import wall_clock
 from bot.datafile import LANGUAGES
 from bot.storage.digests import Window
 from bot.storage.records import WEEKDAYS, DigestSubscription
+from bot.wall_clock import DAY_NAMES, ScheduleProblem, aware_utc, shown, wall_time_utc
 
 DEFAULT_WEEKDAY, DEFAULT_TIME, DEFAULT_LANGUAGE = "mon", "09:00", "en"
 EXAMPLE = "/tone-check digest mon 09:00 Europe/Tallinn en"
 TREND_WEEKS = 8
 
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
-_DAYS = {
-    **{day: day for day in WEEKDAYS},
-    "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
-    "friday": "fri", "saturday": "sat", "sunday": "sun",
-}
 
 
-class DigestScheduleError(ValueError):
+class DigestScheduleError(ScheduleProblem):
     """Input that is not a digest schedule; the message says what is wrong."""
 
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"{problem}\nFor example: `{EXAMPLE}`")
-        self.problem = problem
+    example = EXAMPLE
 
 
 @dataclass(frozen=True)
@@ -66,10 +58,10 @@ def parse_digest_schedule(text: str) -> DigestSchedule:
             f"That's too many words ({len(words)}): I need a weekday, a time, a time zone "
             "and optionally a language."
         )
-    weekday = _DAYS.get(words[0].lower())
+    weekday = DAY_NAMES.get(words[0].lower())
     if weekday is None:
         raise DigestScheduleError(
-            f"`{_shown(words[0])}` isn't a weekday: use mon, tue, wed, thu, fri, sat or sun."
+            f"`{shown(words[0])}` isn't a weekday: use mon, tue, wed, thu, fri, sat or sun."
         )
     clock = parse_time(words[1])
     zone = parse_timezone(words[2])
@@ -78,7 +70,7 @@ def parse_digest_schedule(text: str) -> DigestSchedule:
         language = words[3].lower()
         if language not in LANGUAGES:
             raise DigestScheduleError(
-                f"I can't write the digest in `{_shown(words[3])}`: the languages are "
+                f"I can't write the digest in `{shown(words[3])}`: the languages are "
                 f"{', '.join(LANGUAGES)}."
             )
     return DigestSchedule(weekday, clock, zone, language)
@@ -86,37 +78,12 @@ def parse_digest_schedule(text: str) -> DigestSchedule:
 
 def parse_time(word: str) -> str:
     """``9:00`` or ``09:00`` as ``09:00``."""
-    match = _TIME.fullmatch(word)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise DigestScheduleError(
-            f"`{_shown(word)}` isn't a time of day: write it as 24-hour HH:MM, such as `09:00`."
-        )
-    return f"{int(match[1]):02d}:{int(match[2]):02d}"
+    return wall_clock.parse_time(word, DigestScheduleError)
 
 
 def parse_timezone(word: str) -> str:
     """An IANA time zone name in any letter case, returned in its proper spelling."""
-    try:
-        return ZoneInfo(word).key
-    # OSError: with the tzdata package installed, a very long name is looked up as a file.
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        pass
-    name = _zone_names().get(word.lower())
-    if name is None:
-        raise DigestScheduleError(
-            f"`{_shown(word)}` isn't a time zone I know: use an IANA name such as "
-            "`Europe/Tallinn`, `America/New_York` or `UTC`."
-        )
-    return name
-
-
-@cache
-def _zone_names() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def _shown(word: str) -> str:
-    return word if len(word) <= 40 else word[:39] + "…"
+    return wall_clock.parse_timezone(word, DigestScheduleError)
 
 
 # -- due dates ----------------------------------------------------------------------------
@@ -124,20 +91,17 @@ def _shown(word: str) -> str:
 
 def local_midnight(day: date, timezone: str) -> datetime:
     """The UTC instant of ``day``'s start on the wall clock of ``timezone``."""
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    return wall_time_utc(day, "00:00", timezone)
 
 
 def slot(sub: DigestSubscription, day: date) -> datetime:
     """The UTC moment of the digest on local date ``day`` at the subscription's wall time."""
-    hour, minute = (int(part) for part in sub.time.split(":"))
-    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(sub.timezone)).astimezone(
-        UTC
-    )
+    return wall_time_utc(day, sub.time, sub.timezone)
 
 
 def latest_digest_day(sub: DigestSubscription, now_utc: datetime) -> date:
     """The local date of the most recent slot at or before ``now_utc``."""
-    today = _aware(now_utc).astimezone(ZoneInfo(sub.timezone)).date()
+    today = aware_utc(now_utc).astimezone(ZoneInfo(sub.timezone)).date()
     day = today - timedelta(days=(today.weekday() - WEEKDAYS.index(sub.weekday)) % 7)
     if slot(sub, day) > now_utc:
         day -= timedelta(days=7)
@@ -174,9 +138,3 @@ def window_ending(day: date, timezone: str, weeks: int = TREND_WEEKS) -> Window:
     starts = tuple(local_midnight(day - timedelta(days=7 * (weeks - index)), timezone)
                    for index in range(weeks))
     return Window(starts=starts, end=local_midnight(day, timezone), timezone=timezone)
-
-
-def _aware(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return moment.astimezone(UTC)

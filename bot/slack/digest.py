@@ -21,6 +21,7 @@ from bot.slack.blocks import MAX_BLOCKS, section
 from bot.slack.clients import ClientForTeam
 from bot.slack.escape import escape, truncate
 from bot.slack.services import Services
+from bot.slack.tip_delivery import MAX_ATTEMPTS
 from bot.storage import DigestSubscription
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ HEADER_LIMIT = 150  # Slack's limit for a header block's text
 @dataclass(frozen=True)
 class DigestResult:
     """What happened to one channel's digest for one week: ``posted``, ``taken`` (another
-    instance claimed it), ``paused`` (an error a person must fix) or ``failed``."""
+    instance claimed it), ``paused`` (an error a person must fix) or ``failed`` (tried again
+    on a later tick while the week's digest is due, like a failed tip)."""
 
     team_id: str
     channel_id: str
@@ -70,6 +72,7 @@ class DigestDeliverer:
         self.client_for_team = client_for_team
         self.texts = load_digest_texts(services.settings.digest_texts_file)
         self._settled: dict[tuple[str, str], date] = {}
+        self._attempts: dict[tuple[str, str, date], int] = {}
 
     def deliver_due(self, now_utc: datetime) -> list[DigestResult]:
         """Post every digest due at ``now_utc``; one channel's failure does not stop others."""
@@ -85,7 +88,12 @@ class DigestDeliverer:
                 # Unclaimed weeks are tried again next tick; a claimed week stays taken.
                 log.exception("digest for %s/%s failed", sub.team_id, sub.channel_id)
                 continue
-            self._settled[key] = week_of(day)
+            # A failed week is claimed again on later ticks, as a failed tip is, up to
+            # MAX_ATTEMPTS times per instance.
+            attempt = (*key, week_of(day))
+            self._attempts[attempt] = self._attempts.get(attempt, 0) + 1
+            if result.status != "failed" or self._attempts[attempt] >= MAX_ATTEMPTS:
+                self._settled[key] = week_of(day)
             results.append(result)
         return results
 
@@ -156,7 +164,7 @@ class DigestDeliverer:
     def _failed(self, sub: DigestSubscription, week: date, error: str,
                 now: datetime) -> DigestResult:
         store = self.services.storage.digests
-        # Not retried: Slack may have posted before failing, and twice is worse than once.
+        # Claimable again: a later tick retries it (unless the channel is paused below).
         store.finish(sub.team_id, sub.channel_id, week, "failed", error=error, now=now)
         if error in PAUSING_ERRORS:
             log.warning("digest for %s/%s paused: %s", sub.team_id, sub.channel_id, error)

@@ -8,6 +8,7 @@ from bot.storage.records import (
     ReviewRecord,
     SettingsChange,
     StoredReview,
+    StoredTally,
     StoredVote,
     TipSubscription,
 )
@@ -15,5 +16,5 @@ from bot.storage.store import Storage
 
 __all__ = [
     "DigestSubscription", "Erased", "PersonalData", "ReviewRecord", "SettingsChange",
-    "Storage", "StorageError", "StoredReview", "StoredVote", "TipSubscription",
+    "Storage", "StorageError", "StoredReview", "StoredTally", "StoredVote", "TipSubscription",
 ]

@@ -1,5 +1,6 @@
 """The weekly digest's storage: subscriptions, one claim per channel per week, and the
-figures, aggregated in the database over a whole window of weeks at once.
+figures, summed in the database from the roll-up (bot/storage/rollup.py) over a whole window
+of weeks at once.
 
 Weeks are bucketed in the channel's time zone: the week boundaries (local midnights) are
 worked out in Python with the zone's rules and passed to the query as UTC instants, which
@@ -20,26 +21,30 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    Select,
+    Subquery,
+    Table,
     and_,
     bindparam,
     case,
-    delete,
     func,
     literal,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.storage.database import Database, utc
 from bot.storage.records import DigestSubscription
+from bot.storage.rollup import LATENCY_COLUMNS, CutDay, cut_days, histogram_median
+from bot.storage.schedules import ChannelSchedules
 from bot.storage.schema import (
     DigestDelivery,
     DigestSubscriptionRow,
-    Feedback,
-    Finding,
-    Review,
     UTCDateTime,
+    finding_rollup,
+    review_rollup,
 )
 
 WEEK = timedelta(days=7)
@@ -93,79 +98,64 @@ class DigestRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._schedules = ChannelSchedules(db, DigestSubscriptionRow, _subscription)
 
     # -- subscriptions ----------------------------------------------------------------------
 
     def subscribe(self, sub: DigestSubscription, *, now: datetime | None = None) -> None:
         """Create or replace the channel's digest schedule (clearing any pause)."""
-        values = {
+        self._schedules.put({
             "team_id": sub.team_id,
             "channel_id": sub.channel_id,
             "weekday": sub.weekday,
             "time": sub.time,
             "timezone": sub.timezone,
             "language": sub.language,
-            "last_error": None,
-            "last_error_at": None,
-            "updated_at": utc(now),
-        }
-        statement = self.db.insert(DigestSubscriptionRow).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["team_id", "channel_id"],
-            set_={name: statement.excluded[name] for name in values},
-        )
-        with self.db.transaction() as session:
-            session.execute(statement)
+        }, now=now)
 
     def unsubscribe(self, team_id: str, channel_id: str) -> bool:
         """Stop the channel's digest; False if it had none."""
-        statement = delete(DigestSubscriptionRow).where(
-            DigestSubscriptionRow.team_id == team_id,
-            DigestSubscriptionRow.channel_id == channel_id,
-        )
-        with self.db.transaction() as session:
-            return session.execute(statement).rowcount > 0
+        return self._schedules.remove(team_id, channel_id)
 
     def subscription(self, team_id: str, channel_id: str) -> DigestSubscription | None:
         """The channel's digest schedule, or None."""
-        with self.db.transaction() as session:
-            row = session.get(DigestSubscriptionRow, (team_id, channel_id))
-            return None if row is None else _subscription(row)
+        return self._schedules.get(team_id, channel_id)
 
     def subscriptions(self) -> list[DigestSubscription]:
         """Every channel's digest schedule, across workspaces, for the ticker."""
-        statement = select(DigestSubscriptionRow).order_by(
-            DigestSubscriptionRow.team_id, DigestSubscriptionRow.channel_id
-        )
-        with self.db.transaction() as session:
-            return [_subscription(row) for row in session.scalars(statement)]
+        return self._schedules.all()
 
     def pause(self, team_id: str, channel_id: str, error: str, *,
               now: datetime | None = None) -> None:
         """Stop posting until someone subscribes again, remembering why."""
         with self.db.transaction() as session:
-            session.execute(
-                update(DigestSubscriptionRow)
-                .where(
-                    DigestSubscriptionRow.team_id == team_id,
-                    DigestSubscriptionRow.channel_id == channel_id,
-                )
-                .values(last_error=error, last_error_at=utc(now))
-            )
+            session.execute(self._schedules.pause(team_id, channel_id, error, now=now))
 
     # -- exactly-once delivery --------------------------------------------------------------
 
     def claim(self, team_id: str, channel_id: str, week_of: date, *,
               now: datetime | None = None) -> bool:
-        """True for the one caller, in any process, that should post this week's digest."""
+        """True for the one caller, in any process, that should post this week's digest.
+
+        A week whose earlier attempt ``failed`` can be claimed again, as a day's tip can.
+        """
         statement = (
             self.db.insert(DigestDelivery)
             .values(team_id=team_id, channel_id=channel_id, week_of=week_of,
                     status="claimed", claimed_at=utc(now))
             .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "week_of"])
         )
-        with self.db.connection() as connection:
-            return connection.execute(statement).rowcount == 1
+        retry = (
+            update(DigestDelivery)
+            .where(*self._week_key(team_id, channel_id, week_of),
+                   DigestDelivery.status == "failed")
+            .values(status="claimed", error=None, claimed_at=utc(now), finished_at=None)
+        )
+        with self.db.transaction() as session:
+            if session.execute(statement).rowcount == 1:
+                return True
+            # Another instance may retry at the same moment: the status check decides.
+            return session.execute(retry).rowcount == 1
 
     def finish(self, team_id: str, channel_id: str, week_of: date, status: str, *,
                error: str | None = None, now: datetime | None = None) -> None:
@@ -176,13 +166,14 @@ class DigestRepository:
         with self.db.transaction() as session:
             session.execute(
                 update(DigestDelivery)
-                .where(
-                    DigestDelivery.team_id == team_id,
-                    DigestDelivery.channel_id == channel_id,
-                    DigestDelivery.week_of == week_of,
-                )
+                .where(*self._week_key(team_id, channel_id, week_of))
                 .values(status=status, error=error, finished_at=utc(now))
             )
+
+    @staticmethod
+    def _week_key(team_id: str, channel_id: str, week_of: date) -> tuple:
+        return (DigestDelivery.team_id == team_id, DigestDelivery.channel_id == channel_id,
+                DigestDelivery.week_of == week_of)
 
     def delivery(self, team_id: str, channel_id: str, week_of: date
                  ) -> tuple[str, str | None] | None:
@@ -194,17 +185,17 @@ class DigestRepository:
     # -- figures ----------------------------------------------------------------------------
 
     def teams(self) -> list[str]:
-        """The workspaces with stored reviews, sorted."""
-        statement = select(Review.team_id).distinct().order_by(Review.team_id)
+        """The workspaces with counted reviews, sorted."""
+        statement = select(review_rollup.c.team_id).distinct().order_by(review_rollup.c.team_id)
         with self.db.connection() as connection:
             return list(connection.scalars(statement))
 
     def counts(self, team_id: str, window: Window, user_id: str | None = None) -> DigestCounts:
-        """Every figure of the digest for the weeks of ``window``, one query per figure.
+        """Every figure of the digest for the weeks of ``window``, read from the roll-up.
 
-        ``user_id`` narrows it to one person (their own trend in App Home). Each query groups
-        by week and person in the database; only those few rows are summed up here, so that
-        "how many distinct agents" needs no DISTINCT (a sort) over every review.
+        ``user_id`` narrows it to one person (their own trend in App Home: their reviews, and
+        the votes they cast). Each query groups by week (and person, where people are
+        counted) in the database; only those few rows are summed up here.
         """
         counts = DigestCounts(weeks=window.weeks)
         figures = [
@@ -212,14 +203,11 @@ class DigestRepository:
                     counts=counts),
             partial(self._guidelines, window=window, team_id=team_id, user_id=user_id,
                     counts=counts),
-            partial(self._votes, window=window, team_id=team_id, user_id=user_id,
-                    counts=counts),
             partial(self._medians, window=window, team_id=team_id, user_id=user_id),
         ]
         if self.db.engine.dialect.name == "postgresql":
-            # Four scans of up to a million rows: each on its own connection at the same
-            # time, so the server's cores share them (each query fills its own part of
-            # ``counts``).
+            # Each query on its own connection at the same time, so the server's cores share
+            # them (each fills its own part of ``counts``).
             with ThreadPoolExecutor(len(figures), thread_name_prefix="digest") as pool:
                 results = list(pool.map(self._on_connection, figures))
         else:
@@ -233,10 +221,8 @@ class DigestRepository:
     def _on_connection(self, figure: Callable[[Connection], Any]) -> Any:
         with self.db.connection() as connection:
             if self.db.engine.dialect.name == "postgresql":
-                # Compiling these one-off queries costs more than it saves; and sorting a
-                # million latencies for the median needs more than the default 4 MB.
+                # Compiling these one-off queries costs more than it saves.
                 connection.exec_driver_sql("SET LOCAL jit = off")
-                connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
             return figure(connection)
 
     def _week(self, column: Any, window: Window) -> ColumnElement[int]:
@@ -255,23 +241,51 @@ class DigestRepository:
         branches = [(column < start, index) for index, start in enumerate(bounds)]
         return case(*branches, else_=len(bounds)).label("week")
 
-    def _reviews_in(self, window: Window, team_id: str, user_id: str | None
-                    ) -> list[ColumnElement[bool]]:
-        where = [Review.team_id == team_id, Review.created_at >= window.starts[0],
-                 Review.created_at < window.end]
-        return where + ([Review.user_id == user_id] if user_id is not None else [])
+    def _weekly(self, table: Table, window: Window, team_id: str, user_id: str | None,
+                keys: list[str], counters: list[str]) -> Subquery:
+        """The roll-up rows that make up ``window``, each with its week index: ``keys`` as
+        they are and ``counters`` signed, to be summed per week (see bot/storage/rollup.py).
+
+        Whole UTC days inside one week count as they are. A day a boundary cuts in two
+        gives its shorter side from quarter hours, and its longer side as the day's row minus
+        those same quarter hours.
+        """
+        cuts = cut_days(window.starts, window.end)
+        bucket = table.c.bucket
+        mine = [table.c.team_id == team_id]
+        mine += [table.c.user_id == user_id] if user_id is not None else []
+
+        def rows(week: ColumnElement[int], sign: int, *where: ColumnElement[bool]) -> Select:
+            signed = [(table.c[name] if sign > 0 else -table.c[name]).label(name)
+                      for name in counters]
+            return select(week.label("week"), *(table.c[name] for name in keys), *signed
+                          ).where(*mine, *where)
+
+        def short_side(cut: CutDay) -> ColumnElement[bool]:
+            return and_(bucket >= cut.short_start, bucket < cut.short_end)
+
+        parts = [rows(self._week(bucket, window), 1, table.c.span == "day",
+                      bucket >= window.starts[0], bucket < window.end,
+                      bucket.not_in([cut.day for cut in cuts]))]
+        for cut in cuts:
+            if cut.long_week is not None:
+                long_week = literal(cut.long_week, Integer)
+                parts.append(rows(long_week, 1, table.c.span == "day", bucket == cut.day))
+                parts.append(rows(long_week, -1, table.c.span == "quarter", short_side(cut)))
+            if cut.short_week is not None:
+                parts.append(rows(literal(cut.short_week, Integer), 1,
+                                  table.c.span == "quarter", short_side(cut)))
+        return union_all(*parts).subquery()
 
     def _activity(self, connection: Connection, *, window: Window, team_id: str,
                   user_id: str | None, counts: DigestCounts) -> None:
-        """Drafts, agents, fine on the first check and fallbacks, per week and entry point."""
-        week = self._week(Review.created_at, window)
-        fine = func.sum(case((Review.verdict == "ok", 1), else_=0))
-        fell_back = func.sum(case((Review.fallback, 1), else_=0))
-        statement = (
-            select(week, Review.user_id, Review.entry_point, func.count(), fine, fell_back)
-            .where(*self._reviews_in(window, team_id, user_id))
-            .group_by(week, Review.user_id, Review.entry_point)
-        )
+        """Drafts, agents, fine on the first check, fallbacks and votes, per week."""
+        keys = ["user_id", "entry_point", "engine"]
+        numbers = ["checked", "fine", "fallbacks", "helpful", "not_helpful"]
+        rows = self._weekly(review_rollup, window, team_id, user_id, keys, numbers)
+        grouping = [rows.c.week, *(rows.c[name] for name in keys)]
+        statement = (select(*grouping, *(func.sum(rows.c[name]) for name in numbers))
+                     .group_by(*grouping))
         drafts: dict[int, int] = defaultdict(int)
         oks: dict[int, int] = defaultdict(int)
         fallbacks: dict[int, int] = defaultdict(int)
@@ -279,15 +293,24 @@ class DigestRepository:
         fallback_agents: dict[int, set[str]] = defaultdict(set)
         entry_drafts: dict[tuple[int, str], int] = defaultdict(int)
         entry_agents: dict[tuple[int, str], set[str]] = defaultdict(set)
-        for index, person, entry_point, count, ok, fallback in connection.execute(statement):
-            drafts[index] += count
-            oks[index] += int(ok or 0)
-            agents[index].add(person)
+        yes: dict[tuple[int, str], int] = defaultdict(int)
+        no: dict[tuple[int, str], int] = defaultdict(int)
+        voters: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for index, person, entry_point, engine, *numbers in connection.execute(statement):
+            count, ok, fallback, helpful, not_helpful = (int(n or 0) for n in numbers)
+            if count:  # a row may hold only the person's votes on others' reviews
+                drafts[index] += count
+                oks[index] += ok
+                agents[index].add(person)
+                entry_drafts[(index, entry_point)] += count
+                entry_agents[(index, entry_point)].add(person)
             if fallback:
-                fallbacks[index] += int(fallback)
+                fallbacks[index] += fallback
                 fallback_agents[index].add(person)
-            entry_drafts[(index, entry_point)] += count
-            entry_agents[(index, entry_point)].add(person)
+            if helpful or not_helpful:
+                yes[(index, engine)] += helpful
+                no[(index, engine)] += not_helpful
+                voters[(index, engine)].add(person)
         for index in drafts:
             counts.totals[index] = WeekTotals(
                 drafts[index], len(agents[index]), oks[index],
@@ -295,26 +318,21 @@ class DigestRepository:
             )
         for key, count in entry_drafts.items():
             counts.entry_points[key] = Cell(count, len(entry_agents[key]))
+        for key, people in voters.items():
+            counts.votes[key] = (yes[key], no[key], len(people))
 
     def _guidelines(self, connection: Connection, *, window: Window, team_id: str,
                     user_id: str | None, counts: DigestCounts) -> None:
         """Findings per guideline and week, and how many agents they came from."""
-        if user_id is None:
-            # The whole team: the findings' own index, no join.
-            week = self._week(Finding.created_at, window)
-            findings = select(week, Finding.guideline_id.label("guideline"),
-                              func.count().label("n")).where(
-                Finding.team_id == team_id, Finding.created_at >= window.starts[0],
-                Finding.created_at < window.end,
-            )
-        else:
-            # One person: their reviews by the (team, user, time) index, then their findings.
-            week = self._week(Review.created_at, window)
-            findings = (select(week, Finding.guideline_id.label("guideline"),
-                               func.count().label("n"))
-                        .join(Review, Review.id == Finding.review_id)
-                        .where(*self._reviews_in(window, team_id, user_id)))
-        per_person = findings.group_by(week, Finding.guideline_id, Finding.user_id).subquery()
+        rows = self._weekly(finding_rollup, window, team_id, user_id,
+                            ["guideline_id", "user_id"], ["findings"])
+        per_person = (
+            select(rows.c.week, rows.c.guideline_id.label("guideline"),
+                   func.sum(rows.c.findings).label("n"))
+            .group_by(rows.c.week, rows.c.guideline_id, rows.c.user_id)
+            .having(func.sum(rows.c.findings) > 0)
+            .subquery()
+        )
         statement = (
             select(per_person.c.week, per_person.c.guideline, func.sum(per_person.c.n),
                    func.count())
@@ -323,49 +341,18 @@ class DigestRepository:
         for index, guideline, findings, people in connection.execute(statement):
             counts.guidelines[(index, guideline)] = Cell(int(findings), people)
 
-    def _votes(self, connection: Connection, *, window: Window, team_id: str,
-               user_id: str | None, counts: DigestCounts) -> None:
-        """Helpful and not helpful votes per engine, by the week of the review voted on."""
-        week = self._week(Review.created_at, window)
-        per_voter = (
-            select(week, Review.engine.label("engine"),
-                   func.sum(case((Feedback.helpful, 1), else_=0)).label("yes"),
-                   func.count().label("votes"))
-            .join(Feedback, Feedback.review_id == Review.id)
-            .where(*self._reviews_in(window, team_id, user_id))
-            .group_by(week, Review.engine, Feedback.user_id)
-            .subquery()
-        )
-        statement = (
-            select(per_voter.c.week, per_voter.c.engine, func.sum(per_voter.c.yes),
-                   func.sum(per_voter.c.votes), func.count())
-            .group_by(per_voter.c.week, per_voter.c.engine)
-        )
-        for index, engine, yes, votes, voters in connection.execute(statement):
-            counts.votes[(index, engine)] = (int(yes), int(votes) - int(yes), voters)
-
     def _medians(self, connection: Connection, *, window: Window, team_id: str,
                  user_id: str | None) -> dict[int, float]:
-        """Median review latency per week, in milliseconds."""
-        week = self._week(Review.created_at, window)
-        where = self._reviews_in(window, team_id, user_id)
-        if self.db.engine.dialect.name == "postgresql":
-            median = func.percentile_cont(0.5).within_group(Review.latency_ms)
-            statement = select(week, median).where(*where).group_by(week)
-            return {index: float(value) for index, value in connection.execute(statement)}
-        # SQLite has no percentile function: number each week's latencies in order and
-        # average the middle one (odd count) or two (even count).
-        ranked = select(
-            week,
-            Review.latency_ms.label("latency"),
-            func.row_number().over(partition_by=week, order_by=Review.latency_ms).label("rank"),
-            func.count().over(partition_by=week).label("size"),
-        ).where(*where).subquery()
-        middle = and_(ranked.c.rank >= (ranked.c.size + 1) // 2,
-                      ranked.c.rank <= ranked.c.size // 2 + 1)
-        statement = (select(ranked.c.week, func.avg(ranked.c.latency))
-                     .where(middle).group_by(ranked.c.week))
-        return {index: float(value) for index, value in connection.execute(statement)}
+        """Median review latency per week in milliseconds, read from the histogram."""
+        rows = self._weekly(review_rollup, window, team_id, user_id, [], list(LATENCY_COLUMNS))
+        statement = (select(rows.c.week, *(func.sum(rows.c[name]) for name in LATENCY_COLUMNS))
+                     .group_by(rows.c.week))
+        medians = {}
+        for index, *histogram in connection.execute(statement):
+            median = histogram_median([int(count or 0) for count in histogram])
+            if median is not None:
+                medians[index] = median
+        return medians
 
 
 def _subscription(row: DigestSubscriptionRow) -> DigestSubscription:

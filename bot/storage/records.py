@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENTRY_POINTS = ("command", "reaction", "watch", "shortcut")
@@ -15,6 +15,15 @@ TIP_STATUSES = ("claimed", "posted", "failed")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: What a settings change did to a channel.
 SETTINGS_ACTIONS = ("watch", "unwatch", "tips_on", "tips_off", "digest_on", "digest_off")
+#: The roll-up's two bucket sizes (see bot/storage/rollup.py).
+ROLLUP_SPANS = ("day", "quarter")
+#: Where the roll-up's latency histogram buckets start, in milliseconds: 250 ms apart up to
+#: 5 s, 500 ms apart up to 10 s, then wider. The last bucket has no upper end.
+LATENCY_EDGES_MS = (
+    0, *range(250, 5_000, 250), *range(5_000, 10_000, 500),
+    10_000, 12_500, 15_000, 20_000, 30_000, 60_000,
+)
+LATENCY_BUCKETS = len(LATENCY_EDGES_MS)
 
 _HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
 
@@ -22,6 +31,18 @@ _HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
 def _require(value: str, allowed: tuple[str, ...], name: str) -> None:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _check_schedule(clock: str, timezone: str, language: str) -> None:
+    """A stored schedule's wall time, time zone and language, as the ticker needs them."""
+    if not _HH_MM.fullmatch(clock):
+        raise ValueError(f"time must be HH:MM (24-hour); got {clock!r}")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown time zone {timezone!r}") from exc
+    if not language:
+        raise ValueError("language cannot be empty")
 
 
 @dataclass(frozen=True)
@@ -81,19 +102,12 @@ class TipSubscription:
 
     def __post_init__(self) -> None:
         # Checked here so that the scheduler never meets a row it cannot interpret.
-        if not _HH_MM.fullmatch(self.time):
-            raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        _check_schedule(self.time, self.timezone, self.language)
         object.__setattr__(self, "weekdays", tuple(self.weekdays))
         if not self.weekdays:
             raise ValueError("weekdays cannot be empty")
         for day in self.weekdays:
             _require(day, WEEKDAYS, "weekdays")
-        if not self.language:
-            raise ValueError("language cannot be empty")
 
 
 @dataclass(frozen=True)
@@ -125,21 +139,37 @@ class StoredVote:
 
 
 @dataclass(frozen=True)
+class StoredTally:
+    """One UTC day of a person's counts in the digest's roll-up (it also keeps them per
+    quarter hour): drafts checked, guideline findings and votes cast."""
+
+    day: date
+    checked: int
+    findings: int
+    votes: int
+
+
+@dataclass(frozen=True)
 class PersonalData:
     """Everything kept about one person in one workspace (what ``/tone-check my-data`` shows)."""
 
     reviews: list[StoredReview]
     votes: list[StoredVote]
     settings_changes: list[SettingsChange]
+    tallies: list[StoredTally] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Erased:
-    """How many rows ``forget-me`` removed, or made anonymous (the settings changes)."""
+    """How many rows ``forget-me`` removed, or made anonymous (the settings changes).
+
+    ``tallies``: the roll-up rows under the person's id (days and quarter hours).
+    """
 
     reviews: int
     votes: int
     settings_changes: int
+    tallies: int = 0
 
 
 @dataclass(frozen=True)
@@ -158,11 +188,4 @@ class DigestSubscription:
 
     def __post_init__(self) -> None:
         _require(self.weekday, WEEKDAYS, "weekday")
-        if not _HH_MM.fullmatch(self.time):
-            raise ValueError(f"time must be HH:MM (24-hour); got {self.time!r}")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
-        if not self.language:
-            raise ValueError("language cannot be empty")
+        _check_schedule(self.time, self.timezone, self.language)

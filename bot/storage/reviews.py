@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, func, insert, select
-from sqlalchemy.exc import IntegrityError
 
+from bot.storage import rollup
 from bot.storage.database import Database, utc
 from bot.storage.records import ReviewRecord, StoredReview
 from bot.storage.schema import Feedback, Finding, Review
@@ -42,14 +42,23 @@ class ReviewRepository:
             ).scalar_one()
             # dict.fromkeys: each guideline once, in the order it was first reported.
             # Each finding carries its review's workspace, author and time (see Finding).
+            guidelines = list(dict.fromkeys(record.guidelines))
             findings = [
                 {"review_id": review_id, "guideline_id": guideline, "position": position,
                  "team_id": record.team_id, "user_id": record.user_id,
                  "created_at": values["created_at"]}
-                for position, guideline in enumerate(dict.fromkeys(record.guidelines))
+                for position, guideline in enumerate(guidelines)
             ]
             if findings:
                 connection.execute(insert(Finding), findings)
+            # The digest's counts, in the same transaction: they never disagree with reviews.
+            rollup.add_review(
+                connection, self.db.insert, team_id=record.team_id, user_id=record.user_id,
+                entry_point=record.entry_point, engine=record.engine,
+                fine=record.verdict == "ok", fallback=record.fallback,
+                latency_ms=record.latency_ms, created_at=values["created_at"],
+                guidelines=guidelines,
+            )
             return review_id
 
     def record_feedback(
@@ -69,12 +78,33 @@ class ReviewRepository:
                 "updated_at": statement.excluded.updated_at,
             },
         )
-        try:
-            with self.db.transaction() as session:
-                session.execute(statement)
-        except IntegrityError:
-            # The only constraint left to break is the foreign key to reviews.
-            return False
+        # Locking the review makes votes on it take turns, so that the vote being replaced
+        # (read below) is still the one in place when the roll-up takes it back. It also
+        # keeps the review from being deleted half-way.
+        reviewed = (
+            select(Review.team_id, Review.entry_point, Review.engine, Review.created_at)
+            .where(Review.id == review_id)
+            .with_for_update()
+        )
+        earlier = select(Feedback.helpful).where(
+            Feedback.review_id == review_id, Feedback.user_id == user_id
+        )
+        with self.db.connection() as connection:
+            review = connection.execute(reviewed).first()
+            if review is None:
+                return False
+            before = connection.execute(earlier).scalar_one_or_none()
+            connection.execute(statement)
+            if before is None:
+                helpful_votes, other_votes = int(helpful), int(not helpful)
+            else:  # a changed vote moves from one count to the other; the same one, nowhere
+                helpful_votes = (int(helpful) - int(before))
+                other_votes = -helpful_votes
+            rollup.add_votes(
+                connection, self.db.insert, team_id=review.team_id, voter=user_id,
+                entry_point=review.entry_point, engine=review.engine,
+                reviewed_at=review.created_at, helpful=helpful_votes, not_helpful=other_votes,
+            )
         return True
 
     def recent(self, team_id: str, user_id: str, limit: int = 5) -> list[StoredReview]:

@@ -7,15 +7,20 @@ defined by slack_sdk; the initial migration creates them, nothing here maps them
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Column,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
+    Table,
     Text,
     TypeDecorator,
     false,
@@ -25,6 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from bot.storage.records import (
     ENGINES,
     ENTRY_POINTS,
+    LATENCY_BUCKETS,
+    ROLLUP_SPANS,
     SETTINGS_ACTIONS,
     TIP_STATUSES,
     VERDICTS,
@@ -263,3 +270,58 @@ class DigestDelivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+def _counter(name: str) -> Column[int]:
+    return Column(name, Integer, nullable=False, server_default="0")
+
+
+def _bucket_columns() -> list[Column]:
+    """Where a roll-up row counts: workspace, bucket (its span and start) and person."""
+    return [
+        Column("team_id", String(32), nullable=False),
+        Column("span", String(7), nullable=False),
+        Column("bucket", UTCDateTime(), nullable=False),
+        Column("user_id", String(32), nullable=False),
+    ]
+
+
+def _bucket_rules() -> list[Any]:
+    return [
+        _one_of("span", ROLLUP_SPANS),
+        Index(None, "user_id", "team_id"),  # forget-me
+        Index(None, "bucket"),  # the retention purge
+    ]
+
+
+#: The digest's counts, kept up to date with every review and vote (see bot/storage/rollup.py).
+#: One row per workspace, span (a UTC day or a quarter hour), bucket start, person, entry
+#: point and engine. The person is the review's author for the draft counts and the voter for
+#: the vote counts, so that both "how many agents" and "how many voters" can be counted.
+#: A Table rather than a mapped class: its latency histogram is a run of numbered columns.
+review_rollup = Table(
+    "review_rollup",
+    Base.metadata,
+    *_bucket_columns(),
+    Column("entry_point", String(16), nullable=False),
+    Column("engine", String(16), nullable=False),
+    _counter("checked"),  # drafts checked
+    _counter("fine"),  # fine on the first check
+    _counter("fallbacks"),
+    _counter("helpful"),
+    _counter("not_helpful"),
+    *(_counter(f"latency_{index:02d}") for index in range(LATENCY_BUCKETS)),
+    PrimaryKeyConstraint("team_id", "span", "bucket", "user_id", "entry_point", "engine"),
+    *_bucket_rules(),
+)
+
+#: Findings per guideline, in the same buckets, per author.
+finding_rollup = Table(
+    "finding_rollup",
+    Base.metadata,
+    *_bucket_columns(),
+    Column("guideline_id", String(64), nullable=False),
+    _counter("findings"),
+    PrimaryKeyConstraint("team_id", "span", "bucket", "user_id", "guideline_id"),
+    *_bucket_rules(),
+)

@@ -14,7 +14,8 @@ from bot.storage.digests import DigestRepository
 from bot.storage.errors import StorageError
 from bot.storage.personal import PersonalDataStore
 from bot.storage.reviews import ReviewRepository
-from bot.storage.schema import Delivery, DigestDelivery, Review
+from bot.storage.rollup import DAY, QUARTER
+from bot.storage.schema import Delivery, DigestDelivery, Review, finding_rollup, review_rollup
 from bot.storage.slack_oauth import SlackOAuthStores
 from bot.storage.tips import TipRepository
 
@@ -78,8 +79,8 @@ class Storage:
     def purge(self, *, now: datetime | None = None) -> dict[str, int]:
         """Delete what is no longer needed; return how many rows went, per kind.
 
-        Deliveries go after two days, reviews (with their findings and feedback) after the
-        retention period, OAuth states once expired.
+        Deliveries go after two days, reviews (with their findings and feedback) and the
+        digest's counts of them after the retention period, OAuth states once expired.
         """
         now = utc(now)
         with self.db.transaction() as session:
@@ -87,9 +88,15 @@ class Storage:
                 delete(Delivery).where(Delivery.received_at < now - DELIVERY_TTL)
             ).rowcount
             # Findings and feedback go with their review: ON DELETE CASCADE.
-            reviews = session.execute(
-                delete(Review).where(Review.created_at < now - timedelta(days=self.retention_days))
-            ).rowcount
+            cutoff = now - timedelta(days=self.retention_days)
+            reviews = session.execute(delete(Review).where(Review.created_at < cutoff)).rowcount
+            # The digest's counts go once their whole bucket is past the cutoff: until then
+            # they still count some reviews that are kept.
+            for table in (review_rollup, finding_rollup):
+                session.execute(delete(table).where(
+                    ((table.c.span == "day") & (table.c.bucket <= cutoff - DAY))
+                    | ((table.c.span == "quarter") & (table.c.bucket <= cutoff - QUARTER))
+                ))
             session.execute(
                 delete(DigestDelivery).where(DigestDelivery.claimed_at < now - DIGEST_CLAIM_TTL)
             )

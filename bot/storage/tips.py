@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from bot.storage.database import Database, utc
 from bot.storage.records import TipSubscription
+from bot.storage.schedules import ChannelSchedules
 from bot.storage.schema import TipDelivery, TipSubscriptionRow
 
 
@@ -16,6 +17,7 @@ class TipRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._schedules = ChannelSchedules(db, TipSubscriptionRow, _subscription)
 
     # -- deliveries ---------------------------------------------------------------------
 
@@ -61,14 +63,7 @@ class TipRepository:
                 .where(*self._key(team_id, channel_id, local_date))
                 .values(status="failed", error=error)
             )
-            session.execute(
-                update(TipSubscriptionRow)
-                .where(
-                    TipSubscriptionRow.team_id == team_id,
-                    TipSubscriptionRow.channel_id == channel_id,
-                )
-                .values(last_error=error, last_error_at=utc(now))
-            )
+            session.execute(self._schedules.pause(team_id, channel_id, error, now=now))
 
     def delivery_status(self, team_id: str, channel_id: str, local_date: date) -> str | None:
         """``claimed``, ``posted``, ``failed``, or None when the day was never claimed."""
@@ -112,46 +107,26 @@ class TipRepository:
 
     def subscribe(self, sub: TipSubscription, *, now: datetime | None = None) -> None:
         """Create or replace the channel's tip schedule; a new schedule starts with no error."""
-        values = {
+        self._schedules.put({
             "team_id": sub.team_id,
             "channel_id": sub.channel_id,
             "time": sub.time,
             "timezone": sub.timezone,
             "weekdays": ",".join(sub.weekdays),
             "language": sub.language,
-            "last_error": None,
-            "last_error_at": None,
-            "updated_at": utc(now),
-        }
-        statement = self.db.insert(TipSubscriptionRow).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["team_id", "channel_id"],
-            set_={name: statement.excluded[name] for name in values},
-        )
-        with self.db.transaction() as session:
-            session.execute(statement)
+        }, now=now)
 
     def unsubscribe(self, team_id: str, channel_id: str) -> bool:
         """Stop the channel's tips; False if it had none. Its tip history is kept for rotation."""
-        statement = delete(TipSubscriptionRow).where(
-            TipSubscriptionRow.team_id == team_id, TipSubscriptionRow.channel_id == channel_id
-        )
-        with self.db.transaction() as session:
-            return session.execute(statement).rowcount > 0
+        return self._schedules.remove(team_id, channel_id)
 
     def subscription(self, team_id: str, channel_id: str) -> TipSubscription | None:
         """The channel's tip schedule, or None."""
-        with self.db.transaction() as session:
-            row = session.get(TipSubscriptionRow, (team_id, channel_id))
-            return None if row is None else _subscription(row)
+        return self._schedules.get(team_id, channel_id)
 
     def subscriptions(self) -> list[TipSubscription]:
         """Every channel's tip schedule, across workspaces, for the ticker."""
-        statement = select(TipSubscriptionRow).order_by(
-            TipSubscriptionRow.team_id, TipSubscriptionRow.channel_id
-        )
-        with self.db.transaction() as session:
-            return [_subscription(row) for row in session.scalars(statement)]
+        return self._schedules.all()
 
 
 def _subscription(row: TipSubscriptionRow) -> TipSubscription:

@@ -2,21 +2,21 @@
 
 Every time is worked out in the channel's own time zone, so 09:30 stays 09:30 on the wall
 clock across daylight-saving changes. A day's delivery moment ("slot") is the configured
-wall time on that local date; a wall time that a spring-forward change skips is read with
-the offset from before the change (Python's ``fold=0`` rule), one hour later on the new clock.
+wall time on that local date (see bot/wall_clock.py for the wall times a clock change skips).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from bot import wall_clock
 from bot.coaching.guidelines import LANGUAGES
 from bot.storage import TipSubscription
 from bot.storage.records import WEEKDAYS
+from bot.wall_clock import DAY_NAMES, ScheduleProblem, aware_utc, shown, wall_time_utc
 
 WORKDAYS = WEEKDAYS[:5]
 DEFAULT_LANGUAGE = "en"
@@ -24,27 +24,14 @@ EXAMPLE = "/tone-check tips 09:30 Europe/Tallinn mon-fri en"
 WEEKDAY_EXAMPLES = "`mon-fri`, `sat-sun`, `mon,wed,fri` or `daily`"
 LANGUAGE_LIST = ", ".join(f"`{lang}`" for lang in LANGUAGES)
 
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _LANGUAGE_LIKE = re.compile(r"[a-z]{2}(?:[-_][a-z]{2,4})?")
-_DAY_NAMES = {
-    **{day: day for day in WEEKDAYS},
-    "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
-    "friday": "fri", "saturday": "sat", "sunday": "sun",
-}
 _DAY_SETS = {"daily": WEEKDAYS, "weekdays": WORKDAYS, "weekends": WEEKDAYS[5:]}
 
 
-def shown(word: str) -> str:
-    """A word of the user's input, short enough to quote back."""
-    return word if len(word) <= 40 else word[:39].rstrip() + "…"
-
-
-class ScheduleError(ValueError):
+class ScheduleError(ScheduleProblem):
     """Input that is not a schedule; the message says what is wrong and shows an example."""
 
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"{problem}\nFor example: `{EXAMPLE}`")
-        self.problem = problem
+    example = EXAMPLE
 
 
 @dataclass(frozen=True)
@@ -112,36 +99,12 @@ def parse_schedule(text: str) -> Schedule:
 
 def parse_time(word: str) -> str:
     """``9:30`` or ``09:30`` as ``09:30``; hours 00-23, minutes 00-59."""
-    match = _TIME.fullmatch(word)
-    if not match:
-        raise ScheduleError(
-            f"`{shown(word)}` isn't a time: write it as 24-hour HH:MM, such as `09:30` or `17:05`."
-        )
-    hour, minute = int(match[1]), int(match[2])
-    if hour > 23 or minute > 59:
-        raise ScheduleError(f"`{shown(word)}` isn't a time of day: use 00:00 to 23:59.")
-    return f"{hour:02d}:{minute:02d}"
+    return wall_clock.parse_time(word, ScheduleError)
 
 
 def parse_timezone(word: str) -> str:
     """An IANA time zone name, matched without regard to case; returns its proper spelling."""
-    try:
-        return ZoneInfo(word).key
-    # OSError: with the tzdata package installed, a very long name is looked up as a file.
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        pass
-    name = _zone_names().get(word.lower())
-    if name is None:
-        raise ScheduleError(
-            f"`{shown(word)}` isn't a time zone I know: use an IANA name such as `Europe/Tallinn`, "
-            "`America/New_York` or `UTC`."
-        )
-    return name
-
-
-@cache
-def _zone_names() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
+    return wall_clock.parse_timezone(word, ScheduleError)
 
 
 def parse_weekdays(word: str) -> tuple[str, ...]:
@@ -152,7 +115,7 @@ def parse_weekdays(word: str) -> tuple[str, ...]:
     days: set[str] = set()
     for part in spec.split(","):
         first, dash, last = part.partition("-")
-        start, end = _DAY_NAMES.get(first), _DAY_NAMES.get(last if dash else first)
+        start, end = DAY_NAMES.get(first), DAY_NAMES.get(last if dash else first)
         if start is None or end is None:
             raise ScheduleError(
                 f"`{shown(word)}` isn't a set of weekdays: use {WEEKDAY_EXAMPLES} "
@@ -177,14 +140,12 @@ def describe_weekdays(weekdays: tuple[str, ...]) -> str:
 
 def slot(sub: TipSubscription, local_date: date) -> datetime:
     """The UTC moment of ``local_date``'s tip, at the configured wall time in the channel."""
-    hour, minute = (int(part) for part in sub.time.split(":"))
-    local = datetime.combine(local_date, time(hour, minute), tzinfo=ZoneInfo(sub.timezone))
-    return local.astimezone(UTC)
+    return wall_time_utc(local_date, sub.time, sub.timezone)
 
 
 def local_today(sub: TipSubscription, now_utc: datetime) -> date:
     """The date on the channel's wall calendar at ``now_utc``."""
-    return _aware(now_utc).astimezone(ZoneInfo(sub.timezone)).date()
+    return aware_utc(now_utc).astimezone(ZoneInfo(sub.timezone)).date()
 
 
 def is_due(sub: TipSubscription, now_utc: datetime) -> date | None:
@@ -194,14 +155,14 @@ def is_due(sub: TipSubscription, now_utc: datetime) -> date | None:
     the app was down still goes out later the same day, never the next day.
     """
     today = local_today(sub, now_utc)
-    if WEEKDAYS[today.weekday()] in sub.weekdays and _aware(now_utc) >= slot(sub, today):
+    if WEEKDAYS[today.weekday()] in sub.weekdays and aware_utc(now_utc) >= slot(sub, today):
         return today
     return None
 
 
 def next_delivery(sub: TipSubscription, now_utc: datetime, delivered_today: bool) -> datetime:
     """When the next tip goes out (UTC); ``now_utc`` itself when today's is due but not sent."""
-    now_utc = _aware(now_utc)
+    now_utc = aware_utc(now_utc)
     today = local_today(sub, now_utc)
     for offset in range(8):
         day = today + timedelta(days=offset)
@@ -209,9 +170,3 @@ def next_delivery(sub: TipSubscription, now_utc: datetime, delivered_today: bool
             continue
         return max(slot(sub, day), now_utc)
     raise ValueError(f"no weekdays in {sub.weekdays!r}")  # TipSubscription forbids this
-
-
-def _aware(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return moment.astimezone(UTC)

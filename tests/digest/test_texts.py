@@ -97,7 +97,7 @@ def test_an_empty_and_a_hidden_week_say_why_there_are_no_figures(storage, guidel
 
 
 def test_numbers_follow_the_language(storage, guidelines, texts):
-    for agent, latency in enumerate((1250, 1250, 1250)):
+    for agent, latency in enumerate((1100, 1200, 1300)):
         add_review(storage, at(24), f"U{agent}", latency_ms=latency)
     digest = team_digest(storage, TEAM, DAY, "Europe/Tallinn", guidelines.ids)
     assert "1.2 s" in render_digest(digest, texts, "en", {}).plain()

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.digest import DigestDeliverer
 from bot.slack.digest_command import handle_digest_command
 from bot.slack.listeners.home import home_view
+from bot.slack.tip_delivery import MAX_ATTEMPTS
 from bot.slack.tip_ticker import TipScheduler
 from bot.storage import DigestSubscription, Storage
 from tests.digest.digest_helpers import TEAM, add_review, add_team_week, instance_worker
@@ -152,6 +153,44 @@ def test_a_chart_that_cannot_be_uploaded_leaves_the_digest_posted_and_says_why(
     # Not paused: next week's digest goes out as usual.
     [again] = deliver(services, client, tallinn(2026, 12, 7, 9, 0))
     assert again.status == "posted" and len(slack.shared_files()) == 1
+
+
+def test_a_failed_digest_is_tried_again_on_the_next_tick_and_posted_once(
+    services, client, slack, storage
+):
+    subscribe(storage)
+    add_team_week(storage, tallinn(2026, 11, 24, 10, 0), agents=3)
+    slack.fail("chat.postMessage", "internal_error")  # once: the next call works
+    deliverer = DigestDeliverer(services, lambda team_id: client)
+
+    [failed] = deliverer.deliver_due(tallinn(2026, 11, 30, 9, 0))
+    assert (failed.status, failed.error) == ("failed", "internal_error")
+    assert storage.digests.delivery(TEAM, "C1", date(2026, 11, 30)) == ("failed",
+                                                                          "internal_error")
+    assert storage.digests.subscription(TEAM, "C1").last_error is None  # not paused
+
+    [retried] = deliverer.deliver_due(tallinn(2026, 11, 30, 9, 1))
+    assert retried.status == "posted"
+    assert storage.digests.delivery(TEAM, "C1", date(2026, 11, 30)) == ("posted", None)
+    assert deliverer.deliver_due(tallinn(2026, 11, 30, 9, 2)) == []
+    # Another instance, or this one restarted, finds the week posted.
+    assert deliver(services, client, tallinn(2026, 11, 30, 9, 3)) == []
+    assert len(slack.calls_to("chat.postMessage")) == 2  # the failure and the one post
+    assert len(slack.shared_files("C1")) == 1
+
+
+def test_a_digest_that_keeps_failing_is_given_up_until_next_week(
+    services, client, slack, storage
+):
+    subscribe(storage)
+    deliverer = DigestDeliverer(services, lambda team_id: client)
+    for attempt in range(MAX_ATTEMPTS):
+        slack.fail("chat.postMessage", "internal_error")
+        [result] = deliverer.deliver_due(tallinn(2026, 11, 30, 9, attempt))
+        assert result.status == "failed"
+    assert deliverer.deliver_due(tallinn(2026, 11, 30, 10, 0)) == []
+    [next_week] = deliverer.deliver_due(tallinn(2026, 12, 7, 9, 0))
+    assert next_week.status == "posted"
 
 
 def test_the_tips_ticker_posts_the_digest_too(services, client, slack, storage):

@@ -43,6 +43,9 @@ def test_my_data_shows_reviews_with_verdicts_and_guidelines_and_votes(app, slack
     text = json.dumps(answer["blocks"], ensure_ascii=False)
     assert answer["response_type"] == "ephemeral"
     assert "Reviews (2)" in text and "Votes (1)" in text
+    # The digest's counts of her drafts and votes, by day (both reviews made today).
+    assert "Weekly digest counts, by UTC day (1)" in text
+    assert "2 drafts checked · 1 finding · 1 vote cast" in text
     assert f"needs_work · dont-argue · #{mine}" in text and " ok · no findings" in text
     assert f"review #{mine} · helpful" in text
     assert f"#{theirs}" not in text  # Bob's review is not Anna's data

@@ -57,6 +57,10 @@ def test_my_data_lists_reviews_with_guidelines_votes_and_changes(storage: Storag
         [(mine, True), (theirs, False)])
     assert [c.action for c in data.settings_changes] == ["watch"]
     assert storage.personal_data.collect("T2", "UANNA").reviews == []
+    # The digest's counts under her id, by UTC day: her drafts and findings, and the votes
+    # she cast, each on the day of the review voted on (Bob's today, hers yesterday).
+    assert [(t.day, t.checked, t.findings, t.votes) for t in data.tallies] == [
+        (NOW.date(), 1, 0, 1), ((NOW - timedelta(days=1)).date(), 1, 2, 1)]
 
 
 def test_forgetting_removes_exactly_one_persons_rows(storage: Storage) -> None:
@@ -65,14 +69,22 @@ def test_forgetting_removes_exactly_one_persons_rows(storage: Storage) -> None:
     other_team = storage.reviews.record(replace(REVIEW, team_id="T2"), now=NOW)
     storage.reviews.record_feedback(theirs, "UANNA", helpful=True, now=NOW)
     storage.reviews.record_feedback(theirs, "UBOB", helpful=True, now=NOW)
+    storage.reviews.record_feedback(mine, "UBOB", helpful=False, now=NOW)
     storage.settings_log.record("T1", "C1", "UANNA", "watch", now=NOW)
     storage.settings_log.record("T1", "C1", "UBOB", "unwatch", now=NOW + timedelta(minutes=1))
+    assert [t.votes for t in storage.personal_data.collect("T1", "UBOB").tallies] == [2]
 
     erased = storage.personal_data.erase("T1", "UANNA")
 
-    assert (erased.reviews, erased.votes, erased.settings_changes) == (1, 1, 1)
+    # Her roll-up rows: a day and a quarter hour of counts (her review, and her vote on Bob's
+    # review made the same moment), and of each of her two findings.
+    assert (erased.reviews, erased.votes, erased.settings_changes, erased.tallies) == (
+        1, 1, 1, 2 + 2 * 2)
     left = storage.personal_data.collect("T1", "UANNA")
-    assert (left.reviews, left.votes, left.settings_changes) == ([], [], [])
+    assert (left.reviews, left.votes, left.settings_changes, left.tallies) == ([], [], [], [])
+    # Bob's vote on her review went with it, from his counts too.
+    assert [(t.checked, t.findings, t.votes)
+            for t in storage.personal_data.collect("T1", "UBOB").tallies] == [(1, 2, 1)]
     bob = storage.personal_data.collect("T1", "UBOB")
     assert [r.id for r in bob.reviews] == [theirs]
     assert [(v.review_id, v.helpful) for v in bob.votes] == [(theirs, True)]

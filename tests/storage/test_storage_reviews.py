@@ -157,6 +157,10 @@ def test_purge_deletes_reviews_past_retention_with_their_findings_and_votes(
     assert [r.id for r in storage.reviews.recent("T1", "U1")] == [recent]
     assert storage.reviews.user_top_findings("T1", "U1", days=365, now=NOW) == [("recent", 1)]
     assert storage.reviews.helpful_rate_by_engine() == {"llm": (0.0, 1)}
+    # The digest's counts of the purged review go with it: only the recent one is left.
+    tallies = storage.personal_data.collect("T1", "U1").tallies
+    assert [(t.day, t.checked, t.findings) for t in tallies] == [(days_ago(89).date(), 1, 1)]
+    assert [t.votes for t in storage.personal_data.collect("T1", "U2").tallies] == [1]
 
 
 def test_retention_period_is_configurable(database_url: str) -> None:

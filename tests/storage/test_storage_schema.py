@@ -21,6 +21,8 @@ OUR_TABLES = {
     "settings_changes",
     "digest_subscriptions",
     "digest_deliveries",
+    "review_rollup",
+    "finding_rollup",
 }
 
 
@@ -82,7 +84,8 @@ def test_no_column_can_hold_a_draft_or_its_rewrite(storage: Storage) -> None:
             assert not any(word in col["name"] for word in ("text", "draft", "rewrite")), (
                 f"{name}.{col['name']}"
             )
-    for name in ("reviews", "review_findings", "review_feedback"):
+    for name in ("reviews", "review_findings", "review_feedback", "review_rollup",
+                 "finding_rollup"):
         for col in inspector.get_columns(name):
             if isinstance(col["type"], String):
                 assert col["type"].length is not None and col["type"].length <= 100, (

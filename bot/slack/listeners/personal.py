@@ -50,14 +50,15 @@ def ask_to_forget(services: Services, command: dict, respond: Respond) -> None:
         return
     data = services.storage.personal_data.collect(command.get("team_id", ""),
                                                   command.get("user_id", ""))
-    if not (data.reviews or data.votes or data.settings_changes):
+    if not (data.reviews or data.votes or data.settings_changes or data.tallies):
         respond(response_type="ephemeral",
                 **notice("Tone Coach keeps nothing about you in this workspace."))
         return
     text = (
         f"This deletes what Tone Coach keeps about you in this workspace: "
         f"{_count(len(data.reviews), 'review')} (with the guidelines each one found) and "
-        f"{_count(len(data.votes), 'vote')}. "
+        f"{_count(len(data.votes), 'vote')}, and your daily counts for the weekly digest "
+        f"({_count(len(data.tallies), 'day')}). "
     )
     if data.settings_changes:
         text += (f"The {_count(len(data.settings_changes), 'settings change')} you made stay "
@@ -86,11 +87,12 @@ def forget(services: Services, body: dict, respond: Respond) -> None:
             ":warning: I couldn't delete your data just now; nothing was changed. "
             "Please try `/tone-check forget-me` again in a minute."))
         return
-    log.info("erased one user's data on request: %s reviews, %s votes, %s changes made anonymous",
-             erased.reviews, erased.votes, erased.settings_changes)
+    log.info("erased one user's data on request: %s reviews, %s votes, %s digest tallies, "
+             "%s changes made anonymous",
+             erased.reviews, erased.votes, erased.tallies, erased.settings_changes)
     respond(replace_original=True, **notice(
-        f"Done: I deleted {_count(erased.reviews, 'review')} and "
-        f"{_count(erased.votes, 'vote')} of yours"
+        f"Done: I deleted {_count(erased.reviews, 'review')}, "
+        f"{_count(erased.votes, 'vote')} and your counts in the weekly digest's tallies"
         + (f", and took your name off {_count(erased.settings_changes, 'settings change')}"
            if erased.settings_changes else "")
         + ". Reviews you ask for from now on are kept as usual."))
@@ -101,7 +103,9 @@ def my_data_message(data: PersonalData, retention_days: int) -> dict:
     blocks: list[dict] = [section(
         "*What Tone Coach keeps about you in this workspace*\n"
         f"{_NO_TEXT} Reviews are deleted after {retention_days} days; "
-        "`/tone-check forget-me` deletes yours now.")]
+        "`/tone-check forget-me` deletes yours now. The weekly digest also keeps counts of "
+        "your checked drafts, findings and votes per UTC day and quarter hour (shown by day "
+        "below); they go with your reviews.")]
     groups = [
         (f"Reviews ({len(data.reviews)})", [
             f"{r.created_at:%Y-%m-%d %H:%M} · <#{r.channel_id}> · {r.entry_point} · "
@@ -113,6 +117,11 @@ def my_data_message(data: PersonalData, retention_days: int) -> dict:
         (f"Settings changes ({len(data.settings_changes)})", [
             f"{c.created_at:%Y-%m-%d %H:%M} · <#{c.channel_id}> · {c.action}"
             + (f" {escape(c.detail)}" if c.detail else "") for c in data.settings_changes]),
+        # The digest's roll-up: counts only, shown per UTC day (also kept per quarter hour).
+        (f"Weekly digest counts, by UTC day ({len(data.tallies)})", [
+            f"{t.day:%Y-%m-%d} · {_count(t.checked, 'draft')} checked · "
+            f"{_count(t.findings, 'finding')} · {_count(t.votes, 'vote')} cast"
+            for t in data.tallies]),
     ]
     for title, lines in groups:
         blocks.extend(_listing(title, lines, room=(MAX_BLOCKS - len(blocks)) // 2))
