@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.coaching.detector import CustomerSignals, Detector, load_detector
 from bot.coaching.guidelines import Guideline, GuidelineSet
 from bot.coaching.language import detect_language
-from bot.coaching.prefilter import Factors, may_match, required_factors, windows
+from bot.coaching.prefilter import WINDOW, Factors, may_match, required_factors, windows
 from bot.coaching.review import Finding, Review
 from bot.coaching.rewrite import EXCLAIMS, SHOUTING, Hit, Rewriter, is_greeting, layout
 from bot.coaching.text import Sentence, sentences
@@ -34,7 +34,11 @@ class _Pattern:
 
 
 class _PatternList:
-    """Patterns tried one by one, each skipped when the prefilter rules it out."""
+    """Patterns tried one by one, each skipped when the prefilter rules it out.
+
+    ``present`` (when given) is the set of prefilter strings already found in the text: one
+    set test per pattern then replaces a substring search per required string.
+    """
 
     def __init__(self, patterns: list[str]) -> None:
         self.patterns = [_Pattern(re.compile(p, re.IGNORECASE), required_factors(p))
@@ -43,14 +47,23 @@ class _PatternList:
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
-    def search(self, text: str, lowered: str) -> bool:
-        return any(may_match(p.factors, lowered) and p.regex.search(text)
-                   for p in self.patterns)
+    def factors(self) -> set[str]:
+        return {f for p in self.patterns if p.factors for f in p.factors}
 
-    def spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
+    def _candidates(self, lowered: str, present: frozenset[str] | None) -> list[_Pattern]:
+        if present is None:
+            return [p for p in self.patterns if may_match(p.factors, lowered)]
+        return [p for p in self.patterns if p.factors is None or not p.factors.isdisjoint(present)]
+
+    def search(self, text: str, lowered: str, present: frozenset[str] | None = None) -> bool:
+        return any(p.regex.search(text) for p in self._candidates(lowered, present))
+
+    def spans(self, text: str, lowered: str,
+              present: frozenset[str] | None = None) -> list[tuple[int, int]]:
         """Non-overlapping match spans in text order, the longer one winning a tie."""
-        found = [m.span() for p in self.patterns
-                 for start, end in windows(p.factors, lowered)
+        short = len(lowered) <= 4 * WINDOW  # one look at a short draft beats many windows
+        found = [m.span() for p in self._candidates(lowered, present)
+                 for start, end in ([(0, len(text))] if short else windows(p.factors, lowered))
                  for m in p.regex.finditer(text, start, end) if m.group(0).strip()]
         spans: list[tuple[int, int]] = []
         for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
@@ -77,6 +90,7 @@ class _Texts:
     lowered_draft: str
     context: str
     lowered_context: str
+    present: frozenset[str] | None = None  # prefilter strings found in the draft
 
 
 class OfflineReviewer:
@@ -94,6 +108,7 @@ class OfflineReviewer:
         self.detector = detector if detector is not None else load_detector(guidelines)
         self.rewriter = Rewriter(guidelines)
         self._rules: dict[tuple[str, str], _Rules] = {}
+        self._factors: dict[str, frozenset[str]] = {}
         for guideline in guidelines.guidelines:
             rules = guideline.offline
             languages = (set(rules.patterns) | set(rules.required) | set(rules.context)
@@ -109,7 +124,9 @@ class OfflineReviewer:
     def review(self, draft: str, context: str | None = None, language: str | None = None) -> Review:
         """Review ``draft`` (the reply) given ``context`` (the customer's message)."""
         language = language or detect_language(draft)
-        texts = _Texts(draft, draft.lower(), context or "", (context or "").lower())
+        lowered = draft.lower()
+        present = frozenset(f for f in self._draft_factors(language) if f in lowered)
+        texts = _Texts(draft, lowered, context or "", (context or "").lower(), present)
         parts = sentences(draft)
         shape = layout(draft, parts)
         body = [s for s in parts if shape.in_body(s.start) and len(s.text.split()) >= MIN_WORDS]
@@ -145,6 +162,19 @@ class OfflineReviewer:
         return Finding(guideline=hit.guideline, quote=draft[hit.start:hit.end],
                        explanation=explanation)
 
+    def _draft_factors(self, lang: str) -> frozenset[str]:
+        """Every prefilter string of the patterns run on drafts in ``lang``, looked for once
+        per draft instead of once per pattern."""
+        if lang not in self._factors:
+            found: set[str] = set()
+            for guideline in self.guidelines.guidelines:
+                rules = self._rules_for(guideline.id, lang)
+                if rules:
+                    for patterns in (rules.patterns, rules.unless, rules.required):
+                        found |= patterns.factors()
+            self._factors[lang] = frozenset(found)
+        return self._factors[lang]
+
     def _rules_for(self, guideline_id: str, lang: str) -> _Rules | None:
         return self._rules.get((guideline_id, lang)) or self._rules.get((guideline_id, "en"))
 
@@ -153,7 +183,7 @@ class OfflineReviewer:
         if rules is None:
             return False
         patterns: _PatternList = getattr(rules, which)
-        return patterns.search(texts.draft, texts.lowered_draft)
+        return patterns.search(texts.draft, texts.lowered_draft, texts.present)
 
     def _threshold(self, guideline_id: str, signals: CustomerSignals) -> float:
         threshold = self.detector.threshold(guideline_id)
@@ -183,10 +213,10 @@ class OfflineReviewer:
         """Hits from phrases, from the detector, and from something the draft lacks."""
         rules = self._rules_for(guideline.id, lang)
         draft, lowered = texts.draft, texts.lowered_draft
-        excused = bool(rules and rules.unless.search(draft, lowered))
+        excused = bool(rules and rules.unless.search(draft, lowered, texts.present))
         hits: list[Hit] = []
         if rules and not excused:
-            for start, end in rules.patterns.spans(draft, lowered):
+            for start, end in rules.patterns.spans(draft, lowered, texts.present):
                 text = draft[start:end]
                 lead = len(text) - len(text.lstrip())
                 hits.append(Hit(guideline.id, start + lead, start + len(text.rstrip())))
@@ -206,7 +236,7 @@ class OfflineReviewer:
                 expected = True
             if expected and signal == "upset" and self._thanks_for_feedback(texts, lang, signals):
                 expected = False  # thanking an upset customer for their feedback hears them
-            if expected and not rules.required.search(draft, lowered):
+            if expected and not rules.required.search(draft, lowered, texts.present):
                 opening = _opening_sentence(parts)
                 if opening:
                     hits.append(Hit(guideline.id, opening.start, opening.end, missing=True))
@@ -215,7 +245,8 @@ class OfflineReviewer:
     def _thanks_for_feedback(self, texts: _Texts, lang: str, signals: CustomerSignals) -> bool:
         """The customer gave feedback and the draft thanks them for it."""
         rules = self._rules_for("thank-feedback", lang)
-        if rules is None or not rules.required.search(texts.draft, texts.lowered_draft):
+        if rules is None or not rules.required.search(texts.draft, texts.lowered_draft,
+                                                      texts.present):
             return False
         feedback = (rules.context.search(texts.context, texts.lowered_context)
                     or signals.feedback >= FEEDBACK_HINT)
