@@ -236,6 +236,8 @@ class OfflineReviewer:
                 expected = True
             if expected and signal == "upset" and self._thanks_for_feedback(texts, lang, signals):
                 expected = False  # thanking an upset customer for their feedback hears them
+            if expected and signal == "feedback" and self._hears_an_insult(texts, lang, signals):
+                expected = False  # an insult is not feedback to thank for; hearing it is enough
             if expected and not rules.required.search(draft, lowered, texts.present):
                 opening = _opening_sentence(parts)
                 if opening:
@@ -251,6 +253,14 @@ class OfflineReviewer:
         feedback = (rules.context.search(texts.context, texts.lowered_context)
                     or signals.feedback >= FEEDBACK_HINT)
         return bool(feedback)
+
+    def _hears_an_insult(self, texts: _Texts, lang: str, signals: CustomerSignals) -> bool:
+        """The customer was rude and the draft acknowledges how they feel."""
+        if signals.rude < self.detector.threshold("customer:rude"):
+            return False
+        rules = self._rules_for("empathy", lang)
+        return bool(rules and rules.required.search(texts.draft, texts.lowered_draft,
+                                                    texts.present))
 
     def _shouting(self, draft: str) -> list[Hit]:
         if "stay-calm" not in self.guidelines:
