@@ -228,16 +228,20 @@ class OfflineReviewer:
                 if scores[guideline.id] >= threshold:
                     hits.append(Hit(guideline.id, sentence.start, sentence.end))
         if rules and rules.required:
-            expected = (rules.context.search(texts.context, texts.lowered_context)
-                        if rules.context else not guideline.offline.customer)
+            said_in_context = bool(rules.context
+                                   and rules.context.search(texts.context, texts.lowered_context))
+            expected = said_in_context if rules.context else not guideline.offline.customer
             signal = guideline.offline.customer
             if signal and texts.context and \
                     getattr(signals, signal) >= self.detector.threshold(f"customer:{signal}"):
                 expected = True
             if expected and signal == "upset" and self._thanks_for_feedback(texts, lang, signals):
                 expected = False  # thanking an upset customer for their feedback hears them
-            if expected and signal == "feedback" and self._hears_an_insult(texts, lang, signals):
-                expected = False  # an insult is not feedback to thank for; hearing it is enough
+            if expected and signal == "feedback" and not said_in_context \
+                    and self._hears_them(texts, lang, signals):
+                # The classifier's "feedback" on an angry message is mostly a complaint or an
+                # insult: acknowledging the feeling answers it, a thank-you is not expected.
+                expected = False
             if expected and not rules.required.search(draft, lowered, texts.present):
                 opening = _opening_sentence(parts)
                 if opening:
@@ -254,9 +258,10 @@ class OfflineReviewer:
                     or signals.feedback >= FEEDBACK_HINT)
         return bool(feedback)
 
-    def _hears_an_insult(self, texts: _Texts, lang: str, signals: CustomerSignals) -> bool:
-        """The customer was rude and the draft acknowledges how they feel."""
-        if signals.rude < self.detector.threshold("customer:rude"):
+    def _hears_them(self, texts: _Texts, lang: str, signals: CustomerSignals) -> bool:
+        """The customer was rude or upset, and the draft acknowledges how they feel."""
+        if signals.rude < self.detector.threshold("customer:rude") and \
+                signals.upset < self.detector.threshold("customer:upset"):
             return False
         rules = self._rules_for("empathy", lang)
         return bool(rules and rules.required.search(texts.draft, texts.lowered_draft,
