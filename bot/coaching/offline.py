@@ -24,7 +24,7 @@ RUDE_CUSTOMER_EASING = 0.15
 FEEDBACK_HINT = 0.4
 #: Sentences shorter than this are left to the patterns: a word or two gives the
 #: classifiers too little to go on.
-MIN_WORDS = 4
+MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
