@@ -17,6 +17,13 @@ from bot.messages import message
 #: Added to every classifier threshold for whole drafts: a draft has many sentences, and
 #: each is a chance of a false alarm (tuned on tests/data/drafts.jsonl and holdout.jsonl).
 DRAFT_MARGIN = 0.1
+#: Per-guideline margins, calibrated on whole drafts (tests/data/*.jsonl and blind_v2, with
+#: `python -m bench.offline_calibrate`): the steps kept are the ones that raised recall on
+#: blind_v2 without a false alarm more on any set.
+DRAFT_MARGINS: dict[str, float] = {
+    "dont-argue": 0.05, "ownership": 0.05, "stay-calm": 0.05, "thank-feedback": 0.0,
+    "no-blame": 0.15,
+}
 #: How much lower the stay-calm threshold is when the customer was rude (sarcasm back).
 RUDE_CUSTOMER_EASING = 0.15
 #: Customer-classifier "feedback" probability from which a thank-you counts as hearing an
@@ -189,7 +196,7 @@ class OfflineReviewer:
         threshold = self.detector.threshold(guideline_id)
         if guideline_id == "stay-calm" and signals.rude >= self.detector.threshold("customer:rude"):
             threshold = max(0.5, threshold - RUDE_CUSTOMER_EASING)
-        return min(0.995, threshold + DRAFT_MARGIN)
+        return min(0.995, threshold + DRAFT_MARGINS.get(guideline_id, DRAFT_MARGIN))
 
     def _flags(self, guideline_id: str, text: str, lang: str, signals: CustomerSignals) -> bool:
         """Whether a (rewritten) sentence would still be flagged for this guideline."""
