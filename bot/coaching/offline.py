@@ -22,7 +22,6 @@ DRAFT_MARGIN = 0.1
 #: blind_v2 without a false alarm more on any set.
 DRAFT_MARGINS: dict[str, float] = {
     "dont-argue": 0.05, "ownership": 0.05, "stay-calm": 0.05, "thank-feedback": 0.0,
-    "no-blame": 0.15,
 }
 #: How much lower the stay-calm threshold is when the customer was rude (sarcasm back).
 RUDE_CUSTOMER_EASING = 0.15
