@@ -86,6 +86,7 @@ class _Rules:
     unless: _PatternList
     context: _PatternList
     required: _PatternList
+    hollow: _PatternList
 
 
 @dataclass(frozen=True)
@@ -118,13 +119,14 @@ class OfflineReviewer:
         for guideline in guidelines.guidelines:
             rules = guideline.offline
             languages = (set(rules.patterns) | set(rules.required) | set(rules.context)
-                         | set(rules.unless))
+                         | set(rules.unless) | set(rules.hollow))
             for lang in languages:
                 self._rules[guideline.id, lang] = _Rules(
                     _PatternList(rules.patterns.get(lang, [])),
                     _PatternList(rules.unless.get(lang, [])),
                     _PatternList(rules.context.get(lang, [])),
                     _PatternList(rules.required.get(lang, [])),
+                    _PatternList(rules.hollow.get(lang, [])),
                 )
 
     def review(self, draft: str, context: str | None = None, language: str | None = None) -> Review:
@@ -176,7 +178,7 @@ class OfflineReviewer:
             for guideline in self.guidelines.guidelines:
                 rules = self._rules_for(guideline.id, lang)
                 if rules:
-                    for patterns in (rules.patterns, rules.unless, rules.required):
+                    for patterns in (rules.patterns, rules.unless, rules.required, rules.hollow):
                         found |= patterns.factors()
             self._factors[lang] = frozenset(found)
         return self._factors[lang]
@@ -248,7 +250,7 @@ class OfflineReviewer:
                 # The classifier's "feedback" on an angry message is mostly a complaint or an
                 # insult: acknowledging the feeling answers it, a thank-you is not expected.
                 expected = False
-            if expected and not rules.required.search(draft, lowered, texts.present):
+            if expected and not _satisfied(rules, texts):
                 opening = _opening_sentence(parts)
                 if opening:
                     hits.append(Hit(guideline.id, opening.start, opening.end, missing=True))
@@ -280,6 +282,19 @@ class OfflineReviewer:
                 if _is_shouted(m.group(0))]
         hits += [Hit("stay-calm", *m.span()) for m in EXCLAIMS.finditer(draft)]
         return hits
+
+
+def _satisfied(rules: _Rules, texts: _Texts) -> bool:
+    """The draft says what `required` asks for, and not only in a stock phrase (`hollow`)."""
+    draft, lowered = texts.draft, texts.lowered_draft
+    if not rules.required.search(draft, lowered, texts.present):
+        return False
+    stock = rules.hollow.spans(draft, lowered, texts.present) if rules.hollow else []
+    if not stock:
+        return True
+    for start, end in reversed(stock):  # blank them out, keeping every other offset
+        draft = draft[:start] + " " * (end - start) + draft[end:]
+    return rules.required.search(draft, draft.lower())
 
 
 def _is_shouted(text: str) -> bool:
