@@ -153,7 +153,8 @@ class OfflineReviewer:
         result = self.rewriter.rewrite(
             draft, hits, language,
             still_flagged=lambda g, text: self._flags(g, text, language, signals),
-            has_thanks=self._matches("thank-feedback", "required", texts, language),
+            # A bare "Thanks." does not thank for the feedback: the rewrite may add a thank-you.
+            has_thanks=self._says("thank-feedback", texts, language),
             has_empathy=self._matches("empathy", "required", texts, language),
             has_next_step=next_step,
             solved=next_step,
@@ -182,6 +183,11 @@ class OfflineReviewer:
                         found |= patterns.factors()
             self._factors[lang] = frozenset(found)
         return self._factors[lang]
+
+    def _says(self, guideline_id: str, texts: _Texts, lang: str) -> bool:
+        """The draft says what the guideline requires, not only in a stock phrase."""
+        rules = self._rules_for(guideline_id, lang)
+        return bool(rules and rules.required and _satisfied(rules, texts))
 
     def _rules_for(self, guideline_id: str, lang: str) -> _Rules | None:
         return self._rules.get((guideline_id, lang)) or self._rules.get((guideline_id, "en"))
