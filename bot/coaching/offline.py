@@ -98,6 +98,7 @@ class _Texts:
     context: str
     lowered_context: str
     present: frozenset[str] | None = None  # prefilter strings found in the draft
+    context_present: frozenset[str] | None = None  # ... and in the customer's message
 
 
 class OfflineReviewer:
@@ -115,7 +116,7 @@ class OfflineReviewer:
         self.detector = detector if detector is not None else load_detector(guidelines)
         self.rewriter = Rewriter(guidelines)
         self._rules: dict[tuple[str, str], _Rules] = {}
-        self._factors: dict[str, frozenset[str]] = {}
+        self._factors: dict[tuple[str, str], frozenset[str]] = {}
         for guideline in guidelines.guidelines:
             rules = guideline.offline
             languages = (set(rules.patterns) | set(rules.required) | set(rules.context)
@@ -133,8 +134,11 @@ class OfflineReviewer:
         """Review ``draft`` (the reply) given ``context`` (the customer's message)."""
         language = language or detect_language(draft)
         lowered = draft.lower()
-        present = frozenset(f for f in self._draft_factors(language) if f in lowered)
-        texts = _Texts(draft, lowered, context or "", (context or "").lower(), present)
+        present = frozenset(f for f in self._factors_for(language, "draft") if f in lowered)
+        lowered_context = (context or "").lower()
+        context_present = frozenset(f for f in self._factors_for(language, "context")
+                                    if f in lowered_context)
+        texts = _Texts(draft, lowered, context or "", lowered_context, present, context_present)
         parts = sentences(draft)
         shape = layout(draft, parts)
         body = [s for s in parts if shape.in_body(s.start) and len(s.text.split()) >= MIN_WORDS]
@@ -171,18 +175,20 @@ class OfflineReviewer:
         return Finding(guideline=hit.guideline, quote=draft[hit.start:hit.end],
                        explanation=explanation)
 
-    def _draft_factors(self, lang: str) -> frozenset[str]:
-        """Every prefilter string of the patterns run on drafts in ``lang``, looked for once
-        per draft instead of once per pattern."""
-        if lang not in self._factors:
+    def _factors_for(self, lang: str, text: str) -> frozenset[str]:
+        """Every prefilter string of the patterns run on the draft (or on the customer's
+        message) in ``lang``, looked for once per review instead of once per pattern."""
+        if (lang, text) not in self._factors:
             found: set[str] = set()
             for guideline in self.guidelines.guidelines:
                 rules = self._rules_for(guideline.id, lang)
                 if rules:
-                    for patterns in (rules.patterns, rules.unless, rules.required, rules.hollow):
+                    lists = ((rules.patterns, rules.unless, rules.required, rules.hollow)
+                             if text == "draft" else (rules.context,))
+                    for patterns in lists:
                         found |= patterns.factors()
-            self._factors[lang] = frozenset(found)
-        return self._factors[lang]
+            self._factors[lang, text] = frozenset(found)
+        return self._factors[lang, text]
 
     def _says(self, guideline_id: str, texts: _Texts, lang: str) -> bool:
         """The draft says what the guideline requires, not only in a stock phrase."""
@@ -243,7 +249,8 @@ class OfflineReviewer:
                     hits.append(Hit(guideline.id, sentence.start, sentence.end))
         if rules and rules.required:
             said_in_context = bool(rules.context
-                                   and rules.context.search(texts.context, texts.lowered_context))
+                                   and rules.context.search(texts.context, texts.lowered_context,
+                                                            texts.context_present))
             expected = said_in_context if rules.context else not guideline.offline.customer
             signal = guideline.offline.customer
             if signal and texts.context and \
@@ -268,7 +275,8 @@ class OfflineReviewer:
         if rules is None or not rules.required.search(texts.draft, texts.lowered_draft,
                                                       texts.present):
             return False
-        feedback = (rules.context.search(texts.context, texts.lowered_context)
+        feedback = (rules.context.search(texts.context, texts.lowered_context,
+                                         texts.context_present)
                     or signals.feedback >= FEEDBACK_HINT)
         return bool(feedback)
 
