@@ -23,8 +23,6 @@ from bot.coaching.rewrite import Hit
 
 def _layers(reviewer: OfflineReviewer, draft: str, context: str | None) -> list[str]:
     """Re-run the checks and name the layer of each hit."""
-    from bot.coaching import offline as module
-
     seen: list[tuple[Hit, str]] = []
     original = reviewer._check
 
@@ -49,7 +47,6 @@ def _layers(reviewer: OfflineReviewer, draft: str, context: str | None) -> list[
     finally:
         del reviewer._check
     shouts = [f"{g}:shout" for g in review.guideline_ids if g not in {h.guideline for h, _ in seen}]
-    _ = module
     return [f"{h.guideline}:{layer} «{draft[h.start:h.end][:60]}»" for h, layer in seen] + shouts
 
 
