@@ -73,8 +73,9 @@ def main() -> None:
                 continue
             for g in expected - found:
                 missed[g, lang] += 1
-            for g in found - expected:
-                alarms[g, lang] += not row["needs_work"]
+            if not row["needs_work"]:
+                for g in found:
+                    alarms[g, lang] += 1
             kind = "FALSE ALARM" if not row["needs_work"] and found else (
                 "MISSED DRAFT" if wrong_verdict else "missed guideline")
             print(f"{ident} [{kind}] expected={sorted(expected)} found={sorted(found)}")
