@@ -62,7 +62,11 @@ class _PatternList:
         return [p for p in self.patterns if p.factors is None or not p.factors.isdisjoint(present)]
 
     def search(self, text: str, lowered: str, present: frozenset[str] | None = None) -> bool:
-        return any(p.regex.search(text) for p in self._candidates(lowered, present))
+        if len(lowered) <= 4 * WINDOW:
+            return any(p.regex.search(text) for p in self._candidates(lowered, present))
+        # A long draft: look only around the strings every match must contain.
+        return any(p.regex.search(text, start, end) for p in self._candidates(lowered, present)
+                   for start, end in windows(p.factors, lowered))
 
     def spans(self, text: str, lowered: str,
               present: frozenset[str] | None = None) -> list[tuple[int, int]]:
