@@ -71,7 +71,7 @@ class Detector:
         if not present.any():
             return probs
         starts = (np.cumsum(sizes) - sizes)[present]
-        sums = np.add.reduceat(self.weights.take(features, axis=0), starts, axis=0)
+        sums = np.add.reduceat(np.take(self.weights, features, axis=0), starts, axis=0)
         margins = sums / np.sqrt(sizes[present])[:, None] + self.bias
         # A text with no features at all (only digits or markup) scores 0, not the bias.
         probs[present] = 1.0 / (1.0 + np.exp(-margins))

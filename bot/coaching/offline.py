@@ -49,28 +49,17 @@ class _PatternList:
     def __init__(self, patterns: list[str]) -> None:
         self.patterns = [_Pattern(re.compile(p, re.IGNORECASE), required_factors(p))
                          for p in patterns]
-        # Which patterns each prefilter string admits, so a draft's present strings pick the
-        # candidates with one set intersection instead of a test per pattern.
-        self._always = {i for i, p in enumerate(self.patterns) if p.factors is None}
-        self._by_factor: dict[str, set[int]] = {}
-        for i, pattern in enumerate(self.patterns):
-            for factor in pattern.factors or ():
-                self._by_factor.setdefault(factor, set()).add(i)
-        self._factors = frozenset(self._by_factor)
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
     def factors(self) -> set[str]:
-        return set(self._factors)
+        return {f for p in self.patterns if p.factors for f in p.factors}
 
     def _candidates(self, lowered: str, present: frozenset[str] | None) -> list[_Pattern]:
         if present is None:
             return [p for p in self.patterns if may_match(p.factors, lowered)]
-        chosen = set(self._always)
-        for factor in present & self._factors:
-            chosen |= self._by_factor[factor]
-        return [self.patterns[i] for i in sorted(chosen)]
+        return [p for p in self.patterns if p.factors is None or not p.factors.isdisjoint(present)]
 
     def search(self, text: str, lowered: str, present: frozenset[str] | None = None) -> bool:
         if len(lowered) <= 4 * WINDOW:
