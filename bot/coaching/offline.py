@@ -247,10 +247,11 @@ class OfflineReviewer:
         if not excused and guideline.id in self.detector.guideline_ids:
             threshold = self._threshold(guideline.id, signals)
             for sentence, scores in scored:
-                if any(sentence.start <= h.start < sentence.end for h in hits):
+                if scores[guideline.id] < threshold:
                     continue
-                if scores[guideline.id] >= threshold:
-                    hits.append(Hit(guideline.id, sentence.start, sentence.end))
+                end = sentence.end
+                if not any(sentence.start <= h.start < end for h in hits):
+                    hits.append(Hit(guideline.id, sentence.start, end))
         if rules and rules.required:
             said_in_context = bool(rules.context
                                    and rules.context.search(texts.context, texts.lowered_context,
