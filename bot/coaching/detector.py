@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bot import PROMPTS_DIR
-from bot.coaching.features import DIMENSION, FEATURES_VERSION, feature_indices
+from bot.coaching.features import DIMENSION, FEATURES_VERSION, feature_rows
 from bot.coaching.guidelines import GuidelineError, GuidelineSet
 
 #: The customer-message classifiers, by the name of what they detect.
@@ -65,18 +65,16 @@ class Detector:
 
     def batch(self, texts: list[str]) -> np.ndarray:
         """:meth:`probabilities` of several texts in one pass: one gather, one sum."""
-        features = [feature_indices(text) for text in texts]
-        sizes = np.array([len(f) for f in features])
-        if not sizes.sum():
-            return np.zeros((len(texts), len(self.names)), dtype=np.float32)
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        rows = self.weights[np.concatenate(features)]
-        # reduceat on an empty slice returns the row at its start: zero those sums after.
-        sums = np.add.reduceat(rows, np.minimum(starts, len(rows) - 1), axis=0)
-        sums[sizes == 0] = 0.0
-        margins = sums / np.sqrt(np.maximum(sizes, 1))[:, None] + self.bias
-        probs = 1.0 / (1.0 + np.exp(-margins))
-        probs[sizes == 0] = 0.0
+        features, sizes = feature_rows(texts)
+        probs = np.zeros((len(texts), len(self.names)), dtype=np.float32)
+        present = sizes > 0
+        if not present.any():
+            return probs
+        starts = (np.cumsum(sizes) - sizes)[present]
+        sums = np.add.reduceat(np.take(self.weights, features, axis=0), starts, axis=0)
+        margins = sums / np.sqrt(sizes[present])[:, None] + self.bias
+        # A text with no features at all (only digits or markup) scores 0, not the bias.
+        probs[present] = 1.0 / (1.0 + np.exp(-margins))
         return probs
 
     def sentence_scores(self, text: str) -> dict[str, float]:

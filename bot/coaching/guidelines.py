@@ -37,10 +37,12 @@ class OfflineRules(BaseModel):
     unless: PatternSet = Field(default_factory=dict)
     context: PatternSet = Field(default_factory=dict)
     required: PatternSet = Field(default_factory=dict)
+    #: Stock phrases that match `required` but do not satisfy it on their own.
+    hollow: PatternSet = Field(default_factory=dict)
     #: A signal of the trained customer classifier that also makes `required` apply.
     customer: Literal["upset", "feedback", "rude"] | None = None
 
-    @field_validator("patterns", "unless", "context", "required")
+    @field_validator("patterns", "unless", "context", "required", "hollow")
     @classmethod
     def _regexes_compile(cls, value: PatternSet) -> PatternSet:
         for lang, patterns in value.items():

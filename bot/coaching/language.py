@@ -44,9 +44,14 @@ _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-zäöüõąćęłńóśźżšž]", re.IGNORECASE)
 
 
+#: Characters looked at: a reply's language is plain from its start, and counting letters
+#: and words over a 4,000-character draft took most of a millisecond.
+SAMPLE = 1500
+
+
 def detect_language(text: str, default: str = "en") -> str:
     """Return the ISO 639-1 code (en, ru, uk, pl or et) that best fits ``text``."""
-    lowered = text.lower()
+    lowered = text[:SAMPLE].lower()
     cyrillic = len(_CYRILLIC.findall(lowered))
     latin = len(_LATIN.findall(lowered))
     if not cyrillic and not latin:
@@ -62,7 +67,7 @@ def _score(lang: str, text: str, words: list[str]) -> float:
     letters = _LETTERS.get(lang, "")
     letter_hits = sum(text.count(ch) for ch in letters)
     vocabulary = _WORDS[lang]
-    word_hits = sum(1 for word in words if word in vocabulary)
+    word_hits = sum(map(vocabulary.__contains__, words))
     return word_hits + 1.5 * letter_hits
 
 

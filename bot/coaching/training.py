@@ -28,8 +28,11 @@ from bot.coaching.guidelines import GuidelineSet
 from bot.coaching.text import sentences
 
 SEED = 20261130
-#: Inverse regularisation strength of every classifier.
+#: Inverse regularisation strength of every sentence classifier.
 C = 16.0
+#: ... and of the customer-message classifiers: far fewer, longer texts, where C = 16
+#: spread every score over 0.5-0.9 and put neutral requests beside upset ones.
+CUSTOMER_C = 2.0
 #: Share of dev benign sentences allowed over a guideline's threshold.
 DEV_FALSE_ALARMS = 0.004
 MIN_THRESHOLD = 0.5
@@ -70,7 +73,7 @@ def _matrix(texts: list[str]):  # noqa: ANN202 - scipy's sparse matrix
                        np.array(indptr)), shape=(len(texts), DIMENSION))
 
 
-def _fit(rows: list[Row]) -> tuple[np.ndarray, float]:
+def _fit(rows: list[Row], c: float = C) -> tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
     rows = sorted(set(rows), key=lambda r: (r.text, r.target, r.weight))
@@ -80,7 +83,7 @@ def _fit(rows: list[Row]) -> tuple[np.ndarray, float]:
     negative = weights[targets == 0].sum()
     # Balance the classes by weight, so thresholds mean the same for every guideline.
     weights = np.where(targets == 1, weights * (negative / max(positive, 1e-9)), weights)
-    model = LogisticRegression(C=C, solver="liblinear", random_state=SEED, max_iter=1000)
+    model = LogisticRegression(C=c, solver="liblinear", random_state=SEED, max_iter=1000)
     model.fit(_matrix([r.text for r in rows]), targets, sample_weight=weights)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
@@ -163,7 +166,8 @@ def train(
             dev_rows[name] = guideline_rows(corpus, guidelines, name, dev=True)
         targets = {r.target for r in train_rows[name]}
         if targets == {True, False}:
-            weights[:, column], bias[column] = _fit(train_rows[name])
+            c = CUSTOMER_C if name.startswith("customer:") else C
+            weights[:, column], bias[column] = _fit(train_rows[name], c)
         else:
             bias[column] = -10.0  # nothing to learn from: this classifier never fires
     # Round through float16, as saved, so the thresholds are set on the weights shipped.

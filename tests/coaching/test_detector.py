@@ -14,7 +14,7 @@ import yaml
 from bot import PROMPTS_DIR
 from bot.cli import main
 from bot.coaching.detector import DEFAULT_MODEL, ModelMismatch, load_detector
-from bot.coaching.features import DIMENSION, feature_indices
+from bot.coaching.features import DIMENSION, feature_indices, normalize
 from bot.coaching.guidelines import load_guidelines
 from bot.coaching.offline import OfflineReviewer
 
@@ -168,3 +168,28 @@ def test_a_guideline_the_team_removed_needs_no_retraining(tmp_path):
         "As I already explained, that's how our billing works.")
     assert review.verdict == "needs_work"
     assert "dont-argue" not in review.guideline_ids
+
+
+def test_a_whole_draft_is_featurised_as_its_sentences_one_by_one():
+    from bot.coaching.features import feature_rows
+
+    texts = ["As I already explained, it shipped.", "", "12345", "Hi :wave: all good :)"]
+    features, sizes = feature_rows(texts)
+    assert sizes.tolist() == [len(feature_indices(t)) for t in texts]
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    for text, start, size in zip(texts, starts, sizes, strict=True):
+        assert set(features[start:start + size].tolist()) == set(feature_indices(text).tolist())
+
+
+def test_emoji_and_smileys_are_features_of_their_own():
+    plain = set(feature_indices("Great job").tolist())
+    assert set(feature_indices("Great job :clap:").tolist()) > plain
+    assert set(feature_indices("Great job :)").tolist()) > plain
+    assert normalize("at 10:30:45") == ["at", "0", "0", "0"]  # a clock time is no emoji
+
+
+def test_scores_do_not_depend_on_the_other_sentences_of_the_batch(detector):
+    alone = detector.batch(["You must have typed the card number wrong again."])[0]
+    together = detector.batch(["Hello!", "", "You must have typed the card number wrong again."])
+    np.testing.assert_allclose(together[2], alone, rtol=1e-6)
+    assert not together[1].any()  # an empty text scores nothing at all

@@ -115,3 +115,40 @@ def test_the_guidelines_own_examples_are_judged_as_labelled(reviewer):
             if guideline.offline.patterns.get(example.lang):
                 bad = reviewer.review(example.bad)
                 assert guideline.id in ids(bad), (guideline.id, example.bad)
+
+
+@pytest.mark.parametrize(("context", "draft"), [
+    ("My flight was cancelled and I'm stuck here with my kids, I'm panicking.",
+     "We apologise for any inconvenience caused. Flights are rebooked by the airline."),
+    ("Ліки для тата досі не приїхали, я дуже хвилююся.",
+     "Перепрошуємо за затримку. Склад зараз перевантажений."),
+    ("Leki dla mamy nie dotarły, bardzo się martwię.",
+     "Przepraszamy za opóźnienie. Magazyn jest teraz przeciążony."),
+])
+def test_a_stock_apology_alone_is_not_empathy_for_a_distressed_customer(reviewer, context,
+                                                                          draft):
+    assert "empathy" in ids(reviewer.review(draft, context))
+
+
+def test_an_apology_about_the_customers_own_trouble_still_counts(reviewer):
+    review = reviewer.review(
+        "Sorry for the inconvenience with your payment, I've reset it, so please try again now.",
+        "My payment failed for the third time and I'm panicking, the sale ends today.")
+    assert "empathy" not in ids(review)
+
+
+def test_a_bare_thanks_after_dismissing_feedback_is_not_thanks(reviewer):
+    context = "Feedback: your courier rang at 7 am, maybe ask them to call a bit later."
+    dismissive = reviewer.review("Couriers plan their own routes. Thanks.", context)
+    assert "thank-feedback" in ids(dismissive)
+    grateful = reviewer.review("Thanks for telling us, I've passed it to the depot today.",
+                               context)
+    assert "thank-feedback" not in ids(grateful)
+
+
+def test_an_insult_answered_with_empathy_needs_no_thank_you(reviewer):
+    review = reviewer.review(
+        "I'm sorry the app has let you down so badly. Could you tell me what went wrong last "
+        "time? I'll look into it myself and reply today.",
+        "Your app is a pile of rubbish and whoever made it should be fired.")
+    assert "thank-feedback" not in ids(review)
