@@ -50,7 +50,10 @@ MARKUP = re.compile(
     re.DOTALL,
 )
 _FACT = re.compile(
-    r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|<[@#!][^>]+>|\d+(?:[.,:/ -]\d+)*\.?(?:\s[^\W\d_]+)?"
+    # A number keeps the word it takes ("5 days", "5. märtsil"); after a full stop, only a
+    # word in lower case: a capital starts the next sentence, which is not part of the fact.
+    r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|<[@#!][^>]+>"
+    rf"|\d+(?:[.,:/ -]\d+)*(?:\.(?:\s(?![{_UPPER}])[^\W\d_]+)?|\s[^\W\d_]+)?"
 )
 
 
@@ -310,8 +313,11 @@ def _assemble(
     body = [s for s in parts if shape.in_body(s.start)]
     if opening:
         at = _opening_place(draft, body, shape)
+        led = _greeting_led(body, shape)
         if at is not None:
             inserts[at] = " ".join(opening) + " "
+        elif led is not None and re.search(r"[.!?…]$", led.text):
+            inserts[led.end] = " " + " ".join(opening)  # a one-sentence draft: right after it
     if closing:
         at = _closing_place(draft, body, edits)
         if at is not None:
@@ -334,14 +340,25 @@ def _line_of(draft: str, at: int) -> str:
     return draft[start: end if end != -1 else len(draft)]
 
 
+def _greeting_led(body: list[Sentence], shape: Layout) -> Sentence | None:
+    """A first sentence that opens with a greeting and goes on ("Hello Anna, your order…"):
+    nothing may be added before it."""
+    if shape.greeting is None and body and GREETING.match(body[0].text):
+        return body[0]
+    return None
+
+
 def _opening_place(draft: str, body: list[Sentence], shape: Layout) -> int | None:
     """Start of the first body sentence that opens a plain line (not a bullet or a quote)."""
+    greeting = shape.greeting or _greeting_led(body, shape)
     for sentence in body:
+        if sentence is greeting:
+            continue
         line_start = draft.rfind("\n", 0, sentence.start) + 1
         prefix = draft[line_start:sentence.start]
         if prefix.strip() == "" and not _BULLET.match(_line_of(draft, sentence.start)):
             return sentence.start
-        if shape.greeting and line_start <= shape.greeting.start and prefix.strip():
+        if greeting and line_start <= greeting.start and prefix.strip():
             return sentence.start  # the greeting and the body share the line
     return None
 

@@ -215,6 +215,26 @@ def test_added_sentences_go_after_the_greeting_and_fit_the_context():
     assert thanks not in review.rewrite
 
 
+@pytest.mark.parametrize(("draft", "context", "greeting"), [
+    ("Hello Anna, as I already explained, the refund takes 5 days. Nothing more can be done.",
+     "This is ridiculous, I have waited for weeks!", "Hello Anna, "),
+    ("Dzień dobry, leasingiem zajmuje się nasza spółka zależna, bank nie obsługuje tych umów. "
+     "Prosimy o kontakt bezpośrednio z nimi pod numerem 22 555 00 00.",
+     "Mam uwagę: wasza obsługa leasingu jest niewygodna.", "Dzień dobry, "),
+])
+def test_nothing_is_added_before_a_greeting_that_opens_a_longer_sentence(draft, context,
+                                                                          greeting):
+    review = REVIEWER.review(draft, context)
+    assert review.verdict == "needs_work"
+    assert review.rewrite.startswith(greeting)
+    assert integrity(draft, review)["facts_kept"] == integrity(draft, review)["facts"]
+
+
+def test_a_number_ending_the_draft_is_the_same_fact_when_a_sentence_follows():
+    assert facts("Call 22 555 00 00.") == facts("Call 22 555 00 00. We will call back.")
+    assert facts("5. märtsil") != facts("5. Märtsil")  # a date word after an ordinal counts
+
+
 def test_no_promise_to_take_care_while_a_hand_off_stays():
     draft = "We don't support that. You'll need to contact the courier yourself."
     review = REVIEWER.review(draft, "Where is my parcel?")
