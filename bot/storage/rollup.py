@@ -24,6 +24,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -158,12 +159,22 @@ def add_votes(connection: Connection, insert: Any, *, team_id: str, voter: str,
 
 def _increment(connection: Connection, insert: Any, table: Table,
                rows: list[dict[str, Any]]) -> None:
-    """Insert the rows, or add their counts to the rows already under the same keys."""
-    keys = [column.name for column in table.primary_key.columns]
-    counters = [name for name in rows[0] if name not in keys]
-    statement = insert(table).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=keys,
+    """Insert the rows, or add their counts to the rows already under the same keys.
+
+    Every row of one call has the same columns, so one statement serves them all.
+    """
+    keys = tuple(column.name for column in table.primary_key.columns)
+    counters = tuple(name for name in rows[0] if name not in keys)
+    connection.execute(_upsert(insert, table, keys, counters), rows)
+
+
+@lru_cache(maxsize=512)
+def _upsert(insert: Any, table: Table, keys: tuple[str, ...],
+            counters: tuple[str, ...]) -> Any:
+    """The INSERT … ON CONFLICT DO UPDATE for one set of counters, built once: building and
+    compiling it for every review cost more CPU than the rest of storing the review."""
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
         set_={name: table.c[name] + statement.excluded[name] for name in counters},
     )
-    connection.execute(statement)
