@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import re
 
+#: The team languages, by code, as their English names (for settings shown to a channel).
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English", "ru": "Russian", "pl": "Polish", "et": "Estonian", "uk": "Ukrainian",
+}
+
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 _LETTERS: dict[str, str] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.coaching.language import LANGUAGE_NAMES
 from bot.digest.schedule import (
     EXAMPLE,
     DigestScheduleError,
@@ -19,9 +20,6 @@ from bot.slack.escape import escape
 from bot.slack.services import Services
 from bot.storage import DigestSubscription
 
-LANGUAGE_NAMES = {
-    "en": "English", "ru": "Russian", "pl": "Polish", "et": "Estonian", "uk": "Ukrainian",
-}
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
              "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
 SCOPE = ("It covers every channel of this workspace: drafts checked, how many were fine on "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.coaching.language import LANGUAGE_NAMES
 from bot.slack.audience import SHARED_CHANNEL
 from bot.slack.blocks import notice
 from bot.slack.escape import escape
@@ -20,9 +21,6 @@ from bot.tips.schedule import (
     parse_schedule,
 )
 
-LANGUAGE_NAMES = {
-    "en": "English", "ru": "Russian", "pl": "Polish", "et": "Estonian", "uk": "Ukrainian",
-}
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
