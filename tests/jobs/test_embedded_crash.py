@@ -46,16 +46,21 @@ def wait_until(check, timeout: float) -> None:
         time.sleep(0.1)
 
 
+def send_ten_commands_and_ten_reactions(served: Served, slack: FakeSlack, name: str) -> None:
+    """Twenty acknowledged requests: ten slash commands and ten reactions to drafts in C1."""
+    drafts = [slack.add_message("C1", BAD_DRAFT.format(n=n)) for n in range(10)]
+    statuses = [served.command(slack, BAD_DRAFT.format(n=100 + n), f"{name}{n}")
+                for n in range(10)]
+    statuses += [served.reaction("C1", ts, f"Ev{name}{n}") for n, ts in enumerate(drafts)]
+    assert statuses == [200] * 20
+
+
 def test_kill_9_then_restart_posts_every_acked_review_once(tmp_path):
     with FakeSlack() as slack, FakeOpenAI(slow_model(3.0)) as model:
         env = app_env(slack, model.base_url, f"sqlite:///{tmp_path / 'app.db'}")
         port = free_port()
         served = Served(env, tmp_path, port)
-        drafts = [slack.add_message("C1", BAD_DRAFT.format(n=n)) for n in range(10)]
-        statuses = [served.command(slack, BAD_DRAFT.format(n=100 + n), f"cmd{n}")
-                    for n in range(10)]
-        statuses += [served.reaction("C1", ts, f"EvKill{n}") for n, ts in enumerate(drafts)]
-        assert statuses == [200] * 20
+        send_ten_commands_and_ten_reactions(served, slack, "kill")
         # Every review is in flight (the model takes 3 s) when the process dies.
         wait_until(lambda: len(reviews_asked(model)) >= 20, 15)
         served.kill()

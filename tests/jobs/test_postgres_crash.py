@@ -15,6 +15,7 @@ from tests.jobs.test_embedded_crash import (
     reviewed_updates,
     reviews_asked,
     reviews_by_response_url,
+    send_ten_commands_and_ten_reactions,
     slow_model,
     wait_until,
 )
@@ -36,11 +37,7 @@ def test_a_killed_workers_reviews_are_posted_once_by_the_next_worker(tmp_path, d
         served = Served(env, tmp_path)
         worker = Process(["worker", "--concurrency", "24"], env, tmp_path)
         try:
-            drafts = [slack.add_message("C1", BAD_DRAFT.format(n=n)) for n in range(10)]
-            statuses = [served.command(slack, BAD_DRAFT.format(n=100 + n), f"pg{n}")
-                        for n in range(10)]
-            statuses += [served.reaction("C1", ts, f"EvPg{n}") for n, ts in enumerate(drafts)]
-            assert statuses == [200] * 20
+            send_ten_commands_and_ten_reactions(served, slack, "pg")
             wait_until(lambda: len(reviews_asked(model)) >= 20, 30)
             worker.kill()
             assert not reviews_by_response_url(slack) and not reviewed_updates(slack)
