@@ -1,8 +1,10 @@
 """The training corpus under ``prompts/corpus/``: reading, cleaning and the train/dev split.
 
 Sentence files are ``<lang>/<guideline-id>.jsonl`` with lines ``{"text", "label"}`` (label
-``violation`` or ``benign``); customer files are ``<lang>/customer.jsonl`` with lines
-``{"text", "upset", "feedback", "rude"}``. Lines that cannot be trusted are dropped and
+``violation`` or ``benign``); ``<lang>/neutral.jsonl`` holds ordinary agent sentences
+(greetings, instructions, confirmations) that break no guideline, every line ``benign``, and
+each is a negative example for every guideline; customer files are ``<lang>/customer.jsonl``
+with lines ``{"text", "upset", "feedback", "rude"}``. Lines that cannot be trusted are dropped and
 counted, never silently: not JSON, a missing or wrong field, outside 3-40 words (1-120 for
 customer messages), plainly in another language than their folder (other alphabet, or
 Russian-only letters in Ukrainian and the reverse), a repeat of an earlier text (after case
@@ -28,6 +30,8 @@ DEFAULT_CORPUS = PROMPTS_DIR / "corpus"
 LABELS = ("violation", "benign")
 #: One line in DEV_SHARE goes to the dev split, chosen by a hash of its text.
 DEV_SHARE = 5
+#: The file of sentences that break no guideline at all.
+NEUTRAL = "neutral"
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,8 @@ def read_corpus(folder: Path = DEFAULT_CORPUS, guideline_ids: list[str] | None =
             continue
         for path in sorted(directory.glob("*.jsonl")):
             stem = path.stem
-            if stem != "customer" and guideline_ids is not None and stem not in guideline_ids:
+            if stem not in ("customer", NEUTRAL) and guideline_ids is not None \
+                    and stem not in guideline_ids:
                 continue
             for line in path.read_text(encoding="utf-8").splitlines():
                 if not line.strip():
@@ -148,8 +153,12 @@ def read_corpus(folder: Path = DEFAULT_CORPUS, guideline_ids: list[str] | None =
                 if sentence:
                     rows.append(sentence)
                     labels.setdefault((stem, _key(sentence.text)), set()).add(sentence.violation)
+    # A "neutral" sentence that a guideline file calls a violation is labelled both ways.
+    violations = {key for (_, key), found in labels.items() if True in found}
     for sentence in rows:
-        if len(labels[sentence.guideline, _key(sentence.text)]) > 1:
+        key = _key(sentence.text)
+        if len(labels[sentence.guideline, key]) > 1 or \
+                (sentence.guideline == NEUTRAL and key in violations):
             corpus.dropped["labelled both ways"] += 1
             continue
         corpus.sentences.append(sentence)
@@ -175,7 +184,8 @@ def _read_sentence(
     except (json.JSONDecodeError, KeyError, TypeError):
         corpus.dropped["not a valid line"] += 1
         return None
-    if not isinstance(text, str) or label not in LABELS:
+    neutral_but_flagged = stem == NEUTRAL and label != "benign"
+    if not isinstance(text, str) or label not in LABELS or neutral_but_flagged:
         corpus.dropped["not a valid line"] += 1
         return None
     text = text.strip()

@@ -40,6 +40,30 @@ def test_untrustworthy_lines_are_dropped_and_counted(tmp_path):
     assert "dropped 8 lines" in corpus.summary()
 
 
+def test_neutral_sentences_are_negatives_for_every_guideline(tmp_path):
+    from bot.coaching.guidelines import load_guidelines
+    from bot.coaching.training import guideline_rows
+
+    write(tmp_path / "en" / "neutral.jsonl", [
+        {"text": "Open Settings and tap Reset password.", "label": "benign"},
+        {"text": "Nothing else needs to be done today.", "label": "violation"},  # not allowed
+        {"text": "That is simply not true, read it again.", "label": "benign"},
+    ])
+    write(tmp_path / "en" / "dont-argue.jsonl", [
+        {"text": "That is simply not true, read it again.", "label": "violation"},
+    ])
+    corpus = read_corpus(tmp_path)
+    assert [s.text for s in corpus.sentences if s.guideline == "neutral"] == [
+        "Open Settings and tap Reset password."]
+    assert corpus.dropped == {"not a valid line": 1, "labelled both ways": 1}
+    guidelines = load_guidelines()
+    for guideline in guidelines.ids:
+        rows = guideline_rows(corpus, guidelines, guideline, dev=is_dev(
+            "Open Settings and tap Reset password."))
+        assert ("Open Settings and tap Reset password.", False) in {
+            (r.text, r.target) for r in rows}, guideline
+
+
 def test_the_split_is_a_stable_fifth_of_the_corpus():
     corpus = read_corpus(DEFAULT_CORPUS)
     dev = [s for s in corpus.sentences if is_dev(s.text)]
