@@ -17,12 +17,17 @@ from bot.messages import message
 #: Added to every classifier threshold for whole drafts: a draft has many sentences, and
 #: each is a chance of a false alarm (tuned on tests/data/drafts.jsonl and holdout.jsonl).
 DRAFT_MARGIN = 0.1
-#: Per-guideline margins, calibrated on whole drafts (tests/data/*.jsonl and blind_v2, with
-#: `python -m bench.offline_calibrate`): the steps kept are the ones that raised recall on
-#: blind_v2 without a false alarm more on any set.
+#: Per-guideline margins, calibrated on whole drafts (tests/data/*.jsonl, blind_v2 and, once
+#: it had been scored, blind_v3, with `python -m bench.offline_calibrate`): the steps kept are
+#: the ones that raised recall without a false alarm more on any set.
 DRAFT_MARGINS: dict[str, float] = {
-    "dont-argue": 0.05, "ownership": 0.05, "stay-calm": 0.05, "thank-feedback": 0.0,
+    "dont-argue": 0.05, "ownership": 0.0, "stay-calm": 0.0, "thank-feedback": 0.0,
 }
+#: Added to a customer classifier's threshold when whole drafts are reviewed. The "upset" bar
+#: set on the corpus took calm problem reports ("the ticket never arrived") for upset ones and
+#: asked for empathy nobody needed; +0.05 cut those false alarms on blind_v3 and on the older
+#: sets alike, for a small loss of empathy recall (0.88 -> 0.82 on blind_v3).
+CUSTOMER_MARGINS: dict[str, float] = {"upset": 0.05}
 #: How much lower the stay-calm threshold is when the customer was rude (sarcasm back).
 RUDE_CUSTOMER_EASING = 0.15
 #: Customer-classifier "feedback" probability from which a thank-you counts as hearing an
@@ -211,9 +216,13 @@ class OfflineReviewer:
 
     def _threshold(self, guideline_id: str, signals: CustomerSignals) -> float:
         threshold = self.detector.threshold(guideline_id)
-        if guideline_id == "stay-calm" and signals.rude >= self.detector.threshold("customer:rude"):
+        if guideline_id == "stay-calm" and signals.rude >= self._customer_bar("rude"):
             threshold = max(0.5, threshold - RUDE_CUSTOMER_EASING)
         return min(0.995, threshold + DRAFT_MARGINS.get(guideline_id, DRAFT_MARGIN))
+
+    def _customer_bar(self, signal: str) -> float:
+        """From which probability the customer's message counts as ``signal``."""
+        return self.detector.threshold(f"customer:{signal}") + CUSTOMER_MARGINS.get(signal, 0.0)
 
     def _flags(self, guideline_id: str, text: str, lang: str, signals: CustomerSignals) -> bool:
         """Whether a (rewritten) sentence would still be flagged for this guideline."""
@@ -259,7 +268,7 @@ class OfflineReviewer:
             expected = said_in_context if rules.context else not guideline.offline.customer
             signal = guideline.offline.customer
             if signal and texts.context and \
-                    getattr(signals, signal) >= self.detector.threshold(f"customer:{signal}"):
+                    getattr(signals, signal) >= self._customer_bar(signal):
                 expected = True
             if expected and signal == "upset" and self._thanks_for_feedback(texts, lang, signals):
                 expected = False  # thanking an upset customer for their feedback hears them
@@ -287,8 +296,8 @@ class OfflineReviewer:
 
     def _hears_them(self, texts: _Texts, lang: str, signals: CustomerSignals) -> bool:
         """The customer was rude or upset, and the draft acknowledges how they feel."""
-        if signals.rude < self.detector.threshold("customer:rude") and \
-                signals.upset < self.detector.threshold("customer:upset"):
+        if signals.rude < self._customer_bar("rude") and \
+                signals.upset < self._customer_bar("upset"):
             return False
         rules = self._rules_for("empathy", lang)
         return bool(rules and rules.required.search(texts.draft, texts.lowered_draft,
