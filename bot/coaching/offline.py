@@ -21,7 +21,8 @@ DRAFT_MARGIN = 0.1
 #: it had been scored, blind_v3, with `python -m bench.offline_calibrate`): the steps kept are
 #: the ones that raised recall without a false alarm more on any set.
 DRAFT_MARGINS: dict[str, float] = {
-    "dont-argue": 0.05, "ownership": 0.0, "stay-calm": 0.0, "thank-feedback": 0.0,
+    "dont-argue": 0.05, "no-blame": 0.05, "ownership": 0.0, "stay-calm": -0.05,
+    "thank-feedback": 0.0,
 }
 #: Added to a customer classifier's threshold when whole drafts are reviewed. The "upset" bar
 #: set on the corpus took calm problem reports ("the ticket never arrived") for upset ones and
