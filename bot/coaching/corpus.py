@@ -66,6 +66,9 @@ class Corpus:
             if stem == "customer":
                 lines.append(f"{lang:<5} {stem:<20} {self.kept[lang, stem, 'message']:>9}"
                              "  (messages)")
+            elif stem == "drafts":
+                lines.append(f"{lang:<5} {stem:<20} {self.kept[lang, stem, 'labelled']:>9}"
+                             "  (whole drafts, labelled)")
             else:
                 lines.append(f"{lang:<5} {stem:<20} {self.kept[lang, stem, 'violation']:>9}  "
                              f"{self.kept[lang, stem, 'benign']:>6}")
