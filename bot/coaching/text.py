@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+(?=\s|$)|(?=\n)|$)")
+_ORDINAL_END = re.compile(r"(?<![\d.])\d{1,4}\.$")
 _NUMBER = re.compile(r"\d+(?:[.,:/ -]\d+)*")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -30,13 +31,23 @@ class Sentence:
 
 
 def sentences(text: str) -> list[Sentence]:
-    """Split ``text`` into sentences, keeping each one's offset; blank pieces are skipped."""
-    found = []
+    """Split ``text`` into sentences, keeping each one's offset; blank pieces are skipped.
+
+    A number with a full stop before a lowercase word on the same line is an ordinal, not
+    the end of a sentence ("1. aprillil", "5. marca"), so the two pieces stay one sentence.
+    """
+    found: list[Sentence] = []
     for match in _SENTENCE.finditer(text):
         piece = match.group(0)
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            found.append(Sentence(piece.strip(), match.start() + lead))
+        if not piece.strip():
+            continue
+        start = match.start() + len(piece) - len(piece.lstrip())
+        sentence = Sentence(piece.strip(), start)
+        if found and _ORDINAL_END.search(found[-1].text) and sentence.text[0].islower() \
+                and "\n" not in text[found[-1].end:start]:
+            previous = found.pop()
+            sentence = Sentence(text[previous.start:sentence.end], previous.start)
+        found.append(sentence)
     return found
 
 
