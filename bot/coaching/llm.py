@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -96,6 +97,13 @@ DEFAULT_MODEL = "gpt-6-luna"
 
 # OpenAI's reasoning families take ``reasoning_effort``; other models (local servers') may not.
 _REASONING_FAMILY = re.compile(r"^(?:o\d|gpt-5|gpt-6)(?:[-.]|$)")
+
+_FORMATS: dict[str, dict] = {
+    "json_schema": {"response_format": {"type": "json_schema", "json_schema": {
+        "name": "review", "strict": True, "schema": REPLY_SCHEMA}}},
+    "json_object": {"response_format": {"type": "json_object"}},
+    "none": {},
+}
 
 #: Request parameters an endpoint may refuse for a model; we then drop them and try again.
 OPTIONAL_PARAMETERS = ("temperature", "reasoning_effort", "max_completion_tokens")
@@ -265,18 +273,16 @@ class LLMReviewer:
         started = time.monotonic()
         for attempt in (1, 2):
             try:
-                completion = self._complete(user, started, system)
-                content = completion.choices[0].message.content if completion.choices else None
-                reply = ModelReply.model_validate_json(_strip_fences(content or ""))
-            except (ValidationError, openai.APIResponseValidationError, ValueError,
-                    AttributeError, TypeError, IndexError):
+                content, usage = completion_parts(self._complete(user, started, system))
+                reply = ModelReply.model_validate_json(_strip_fences(content))
+            except (ValidationError, openai.APIResponseValidationError, ValueError):
                 # A 200 with a body that is not a chat completion lands here as well.
                 log.warning("model answer was not a valid review (attempt %d)", attempt)
                 continue
-            return self._to_review(reply, draft, redaction, completion.usage)
+            return self._to_review(reply, draft, redaction, usage)
         raise ModelUnavailable("the model's answer was not a valid review")
 
-    def _complete(self, user: str, started: float, system: str):  # noqa: ANN202
+    def _complete(self, user: str, started: float, system: str) -> bytes:
         deadline = self.settings.deadline
 
         def out_of_time(state: RetryCallState) -> bool:
@@ -329,20 +335,30 @@ class LLMReviewer:
             raise ModelUnavailable(f"the model endpoint answered {exc.status_code}") from None
         raise ModelUnavailable("the model did not answer before the deadline")
 
-    def _create(self, user: str, timeout: float, system: str):  # noqa: ANN202
-        """One request; a parameter the model refuses is dropped and the request sent again."""
+    def _create(self, user: str, timeout: float, system: str) -> bytes:
+        """One request, answered with the raw body; a parameter the model refuses is dropped
+        and the request sent again.
+
+        The request goes through the SDK client (its base URL, headers, key, timeout and error
+        types, so Azure and local servers work as before), but to ``/chat/completions`` with
+        the body as plain JSON and the answer as bytes: the typed ``create()`` walks every
+        parameter through its type annotations before sending (about 1 ms of CPU a review)
+        and builds response models we would only read two fields of.
+        """
         for _ in range(len(OPTIONAL_PARAMETERS) + 1):
+            body = {
+                "model": self.settings.model,
+                "messages": [
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": user},
+                ],
+                **self._parameters(),
+                **self._format(),
+            }
             try:
-                return self.client.chat.completions.create(
-                    model=self.settings.model,
-                    messages=[
-                        {"role": "system", "content": system},
-                        {"role": "user", "content": user},
-                    ],
-                    timeout=timeout,
-                    **self._parameters(),
-                    **self._format(),
-                )
+                return self.client.post("/chat/completions", body=body, cast_to=bytes,
+                                        options={"timeout": timeout,
+                                                 "security": {"bearer_auth": True}})
             except openai.BadRequestError as exc:
                 parameter = refused_parameter(exc)
                 if parameter is None or parameter in REFUSED_PARAMETERS.get(self.model):
@@ -366,14 +382,10 @@ class LLMReviewer:
         return parameters
 
     def _format(self) -> dict:
-        if self.settings.response_format == "json_schema":
-            schema = {"name": "review", "strict": True, "schema": REPLY_SCHEMA}
-            return {"response_format": {"type": "json_schema", "json_schema": schema}}
-        if self.settings.response_format == "json_object":
-            return {"response_format": {"type": "json_object"}}
-        return {}
+        return _FORMATS[self.settings.response_format]
 
-    def _to_review(self, reply: ModelReply, draft: str, redaction: Redaction, usage) -> Review:  # noqa: ANN001
+    def _to_review(self, reply: ModelReply, draft: str, redaction: Redaction,
+                   usage: dict) -> Review:
         findings = []
         for item in reply.findings:
             quote = redaction.restore(item.quote).strip()
@@ -397,23 +409,36 @@ class LLMReviewer:
         )
 
 
-def token_counts(usage: object) -> dict[str, int]:
+def completion_parts(body: bytes) -> tuple[str, dict]:
+    """The first choice's text and the ``usage`` of a Chat Completions answer; ValueError when
+    the body is not one (an HTML page, a truncated body, no choices, no text)."""
+    data = json.loads(body)
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ValueError("the answer has no choices")
+    message = choices[0].get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(content, str):
+        raise ValueError("the first choice has no text")
+    usage = data.get("usage")
+    return content, usage if isinstance(usage, dict) else {}
+
+
+def token_counts(usage: dict) -> dict[str, int]:
     """Prompt, cached, completion and reasoning tokens from a completion's ``usage``.
 
     ``completion_tokens`` is everything billed as output; ``reasoning_tokens`` is the part of
     it the model spent thinking, which never shows in the answer.
     """
     def number(holder: object, name: str) -> int:
-        value = getattr(holder, name, 0) if holder is not None else 0
-        return value if isinstance(value, int) else 0
+        value = holder.get(name, 0) if isinstance(holder, dict) else 0
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
     return {
         "prompt_tokens": number(usage, "prompt_tokens"),
-        "cached_tokens": number(getattr(usage, "prompt_tokens_details", None), "cached_tokens"),
+        "cached_tokens": number(usage.get("prompt_tokens_details"), "cached_tokens"),
         "completion_tokens": number(usage, "completion_tokens"),
-        "reasoning_tokens": number(
-            getattr(usage, "completion_tokens_details", None), "reasoning_tokens"
-        ),
+        "reasoning_tokens": number(usage.get("completion_tokens_details"), "reasoning_tokens"),
     }
 
 

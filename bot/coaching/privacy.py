@@ -114,6 +114,8 @@ def _national_ids(text: str, regions: tuple[str, ...]) -> list[Span]:
 
 
 def _phones(text: str, regions: tuple[str, ...]) -> list[Span]:
+    if len(_digits(text)) < _PHONE_DIGITS:
+        return []  # none can be a phone (see _is_phone); the matcher costs 0.1 ms a region
     found: dict[Span, bool] = {}
     for region in regions:
         for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
@@ -122,10 +124,14 @@ def _phones(text: str, regions: tuple[str, ...]) -> list[Span]:
     return [span for span, valid in found.items() if _is_phone(text, span, valid)]
 
 
+#: The fewest digits a phone number is taken to have.
+_PHONE_DIGITS = 7
+
+
 def _is_phone(text: str, span: Span, valid: bool) -> bool:
     raw = text[span[0]:span[1]]
     digits = _digits(raw)
-    if len(digits) < 7 or _DATE.fullmatch(raw.strip()) or _is_amount(text, *span):
+    if len(digits) < _PHONE_DIGITS or _DATE.fullmatch(raw.strip()) or _is_amount(text, *span):
         return False
     if _REFERENCE.search(text[max(0, span[0] - 30):span[0]]):
         return False

@@ -205,8 +205,11 @@ class Database:
     def reading(self) -> Iterator[Connection]:
         """A plain connection for one read on a hot path. It skips the writers' lock: in WAL
         mode a SQLite reader never waits for a writer, so a burst of reviews does not queue
-        its reads behind its own writes."""
+        its reads behind its own writes. On PostgreSQL it reads in autocommit: one round trip
+        instead of three (BEGIN, the query, and the ROLLBACK when the connection goes back)."""
         with self.engine.connect() as connection:
+            if self.dialect == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
 
     def insert(self, model: type[Any]) -> Any:

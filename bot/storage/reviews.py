@@ -11,6 +11,9 @@ from bot.storage.database import Database, utc
 from bot.storage.records import ReviewRecord, StoredReview
 from bot.storage.schema import Feedback, Finding, Review
 
+#: Built once: building an INSERT from a dict of values costs more than running it.
+_INSERT_REVIEW = insert(Review).returning(Review.id)
+
 
 class ReviewRepository:
     """What was reviewed, where and with what outcome; read back for App Home and tips."""
@@ -37,9 +40,7 @@ class ReviewRepository:
             "created_at": utc(now),
         }
         with self.db.connection() as connection:
-            review_id = connection.execute(
-                insert(Review).values(values).returning(Review.id)
-            ).scalar_one()
+            review_id = connection.execute(_INSERT_REVIEW, values).scalar_one()
             # dict.fromkeys: each guideline once, in the order it was first reported.
             # Each finding carries its review's workspace, author and time (see Finding).
             guidelines = list(dict.fromkeys(record.guidelines))
