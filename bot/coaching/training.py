@@ -33,6 +33,7 @@ from bot.coaching.evaluate import LabelledDraft
 from bot.coaching.evaluate import read_corpus as read_drafts_file
 from bot.coaching.features import DIMENSION, FEATURES_VERSION, feature_indices
 from bot.coaching.guidelines import Guideline, GuidelineSet
+from bot.coaching.offline import MIN_WORDS  # the sentences the reviewer scores
 from bot.coaching.text import sentences
 
 SEED = 20261130
@@ -56,8 +57,6 @@ OTHER_VIOLATION_WEIGHT = 0.0
 #: with weight 1, and blind_v3 stayed at 0.917-0.927.
 DRAFT_NEGATIVE_WEIGHT = 2.0
 DRAFT_POSITIVE_WEIGHT = 1.0
-#: Sentences of fewer words are left to the phrase patterns by the reviewer; not trained on.
-MIN_DRAFT_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ def draft_rows(drafts: list[LabelledDraft], guideline: Guideline,
     """Training rows of one guideline's classifier from labelled whole drafts."""
     rows = []
     for draft in drafts:
-        parts = [p.text for p in sentences(draft.draft) if len(p.text.split()) >= MIN_DRAFT_WORDS]
+        parts = [p.text for p in sentences(draft.draft) if len(p.text.split()) >= MIN_WORDS]
         if not parts:
             continue
         if guideline.id not in draft.violations:
