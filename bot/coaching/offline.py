@@ -18,9 +18,9 @@ from bot.messages import message
 #: each is a chance of a false alarm (tuned on tests/data/drafts.jsonl and holdout.jsonl).
 DRAFT_MARGIN = 0.1
 #: Per-guideline margins, calibrated on whole drafts: first on tests/data/*.jsonl and
-#: blind_v2 (`python -m bench.offline_calibrate`), then by training without blind_v3 or
-#: blind_v4 and scoring the one left out; a step is kept when it raised the mean accuracy of
-#: the two without a false alarm more on either.
+#: blind_v2 (`python -m bench.offline_calibrate`), then by training without one of blind_v3,
+#: blind_v4 and blind_v5 in turn and scoring the one left out; a step is kept when it raised
+#: the mean accuracy of those sets without a false alarm more on any of them.
 DRAFT_MARGINS: dict[str, float] = {
     "dont-argue": 0.05, "no-blame": 0.05, "ownership": 0.0, "solution-first": 0.0,
     "stay-calm": -0.05, "thank-feedback": 0.0,
