@@ -23,6 +23,10 @@ from bot.coaching.guidelines import GuidelineError, GuidelineSet
 
 #: The customer-message classifiers, by the name of what they detect.
 CUSTOMER_SIGNALS = ("upset", "feedback", "rude")
+#: Prefix of the classifiers that read a sentence for what a guideline asks the draft to say
+#: (``says:empathy``: the sentence acknowledges how the customer feels), for the guidelines
+#: with ``required`` phrases: the phrases miss most of the ways agents really say it.
+SAYS = "says:"
 DEFAULT_MODEL = PROMPTS_DIR / "guidelines.model.npz"
 
 
@@ -55,9 +59,11 @@ class Detector:
         self.bias = bias.astype(np.float32)
         self.thresholds = dict(zip(names, thresholds.astype(float).tolist(), strict=True))
         self.meta = meta
-        self.guideline_ids = [n for n in names if not n.startswith("customer:")]
+        self.guideline_ids = [n for n in names if ":" not in n]
+        #: Sentence-level names: the guidelines, then the ``says:`` classifiers.
+        self.sentence_names = [n for n in names if not n.startswith("customer:")]
         self._column = {name: i for i, name in enumerate(names)}
-        self._guideline_columns = np.array([self._column[g] for g in self.guideline_ids])
+        self._sentence_columns = np.array([self._column[n] for n in self.sentence_names])
 
     def probabilities(self, text: str) -> np.ndarray:
         """Probability from every classifier that ``text`` shows what it detects."""
@@ -78,7 +84,8 @@ class Detector:
         return probs
 
     def sentence_scores(self, text: str) -> dict[str, float]:
-        """Guideline id -> probability that the sentence breaks it."""
+        """Guideline id -> probability that the sentence breaks it (and ``says:<id>`` ->
+        probability that it says what the guideline asks for)."""
         return self.many_sentence_scores([text])[0]
 
     def many_sentence_scores(self, texts: list[str]) -> list[dict[str, float]]:
@@ -94,8 +101,8 @@ class Detector:
         if not everything:
             return [], CustomerSignals()
         probs = self.batch(everything)
-        ids = self.guideline_ids
-        table = probs[:len(texts)][:, self._guideline_columns].tolist()
+        ids = self.sentence_names
+        table = probs[:len(texts)][:, self._sentence_columns].tolist()
         scores = [dict(zip(ids, row, strict=True)) for row in table]
         signals = CustomerSignals()
         if has_customer:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.coaching.detector import CustomerSignals, Detector, load_detector
+from bot.coaching.detector import SAYS, CustomerSignals, Detector, load_detector
 from bot.coaching.guidelines import Guideline, GuidelineSet
 from bot.coaching.language import detect_language
 from bot.coaching.prefilter import WINDOW, Factors, may_match, required_factors, windows
@@ -22,7 +23,7 @@ DRAFT_MARGIN = 0.1
 #: blind_v4 and blind_v5 in turn and scoring the one left out; a step is kept when it raised
 #: the mean accuracy of those sets without a false alarm more on any of them.
 DRAFT_MARGINS: dict[str, float] = {
-    "dont-argue": 0.05, "no-blame": 0.05, "ownership": 0.0, "solution-first": 0.0,
+    "dont-argue": 0.0, "no-blame": 0.05, "ownership": 0.0, "solution-first": -0.15,
     "stay-calm": -0.05, "thank-feedback": 0.0,
 }
 #: Added to a customer classifier's threshold when whole drafts are reviewed. The "upset" bar
@@ -37,6 +38,8 @@ RUDE_CUSTOMER_EASING = 0.15
 #: upset customer (lower than the threshold that makes a thank-you expected): a sincere
 #: "thanks for the detail, that helps" answers a mildly upset report too.
 FEEDBACK_HINT = 0.2
+#: Added to a ``says:`` classifier's threshold (see :data:`bot.coaching.detector.SAYS`).
+SAYS_MARGINS: dict[str, float] = {}
 #: Sentences shorter than this are left to the patterns: a word or two gives the
 #: classifiers too little to go on.
 MIN_WORDS = 3
@@ -100,6 +103,9 @@ class _Rules:
     context: _PatternList
     required: _PatternList
     hollow: _PatternList
+
+
+_Scored = tuple[Sentence, dict[str, float]]  # a sentence and its classifiers' scores
 
 
 @dataclass(frozen=True)
@@ -171,8 +177,9 @@ class OfflineReviewer:
             draft, hits, language,
             still_flagged=lambda g, text: self._flags(g, text, language, signals),
             # A bare "Thanks." does not thank for the feedback: the rewrite may add a thank-you.
-            has_thanks=self._says("thank-feedback", texts, language),
-            has_empathy=self._matches("empathy", "required", texts, language),
+            has_thanks=self._says("thank-feedback", texts, language, scored),
+            has_empathy=self._matches("empathy", "required", texts, language)
+            or self._says_in_own_words("empathy", scored, language),
             has_next_step=next_step,
             solved=next_step,
             parts=parts,
@@ -203,10 +210,24 @@ class OfflineReviewer:
             self._factors[lang, text] = frozenset(found)
         return self._factors[lang, text]
 
-    def _says(self, guideline_id: str, texts: _Texts, lang: str) -> bool:
+    def _says(self, guideline_id: str, texts: _Texts, lang: str, scored: list[_Scored]) -> bool:
         """The draft says what the guideline requires, not only in a stock phrase."""
         rules = self._rules_for(guideline_id, lang)
-        return bool(rules and rules.required and _satisfied(rules, texts))
+        if rules and rules.required and _satisfied(rules, texts):
+            return True
+        return self._says_in_own_words(guideline_id, scored, lang)
+
+    def _says_in_own_words(self, guideline_id: str, scored: list[_Scored], lang: str) -> bool:
+        """A sentence says what the guideline requires, by its ``says:`` classifier; one with
+        a stock phrase (``hollow``) does not count, as it does not for the phrases."""
+        name = SAYS + guideline_id
+        if name not in self.detector.sentence_names:
+            return False
+        bar = self.detector.threshold(name) + SAYS_MARGINS.get(guideline_id, 0.0)
+        rules = self._rules_for(guideline_id, lang)
+        stock = rules.hollow if rules else None
+        return any(scores[name] >= bar and not (stock and stock.search(s.text, s.text.lower()))
+                   for s, scores in scored)
 
     def _rules_for(self, guideline_id: str, lang: str) -> _Rules | None:
         return self._rules.get((guideline_id, lang)) or self._rules.get((guideline_id, "en"))
@@ -245,7 +266,7 @@ class OfflineReviewer:
         lang: str,
         signals: CustomerSignals,
         parts: list[Sentence],
-        scored: list[tuple[Sentence, dict[str, float]]],
+        scored: list[_Scored],
     ) -> list[Hit]:
         """Hits from phrases, from the detector, and from something the draft lacks."""
         rules = self._rules_for(guideline.id, lang)
@@ -274,38 +295,44 @@ class OfflineReviewer:
             if signal and texts.context and \
                     getattr(signals, signal) >= self._customer_bar(signal):
                 expected = True
-            if expected and signal == "upset" and self._thanks_for_feedback(texts, lang, signals):
+            if expected and signal == "upset" and \
+                    self._thanks_for_feedback(texts, lang, signals, scored):
                 expected = False  # thanking an upset customer for their feedback hears them
             if expected and signal == "feedback" and not said_in_context \
-                    and self._hears_them(texts, lang, signals):
+                    and self._hears_them(texts, lang, signals, scored):
                 # The classifier's "feedback" on an angry message is mostly a complaint or an
                 # insult: acknowledging the feeling answers it, a thank-you is not expected.
                 expected = False
-            if expected and not _satisfied(rules, texts):
+            if expected and not self._says(guideline.id, texts, lang, scored):
                 opening = _opening_sentence(parts)
                 if opening:
                     hits.append(Hit(guideline.id, opening.start, opening.end, missing=True))
         return hits
 
-    def _thanks_for_feedback(self, texts: _Texts, lang: str, signals: CustomerSignals) -> bool:
+    def _thanks_for_feedback(self, texts: _Texts, lang: str, signals: CustomerSignals,
+                             scored: list[_Scored]) -> bool:
         """The customer gave feedback and the draft thanks them for it."""
         rules = self._rules_for("thank-feedback", lang)
-        if rules is None or not rules.required.search(texts.draft, texts.lowered_draft,
-                                                      texts.present):
+        if rules is None:
+            return False
+        if not rules.required.search(texts.draft, texts.lowered_draft, texts.present) \
+                and not self._says_in_own_words("thank-feedback", scored, lang):
             return False
         feedback = (rules.context.search(texts.context, texts.lowered_context,
                                          texts.context_present)
                     or signals.feedback >= FEEDBACK_HINT)
         return bool(feedback)
 
-    def _hears_them(self, texts: _Texts, lang: str, signals: CustomerSignals) -> bool:
+    def _hears_them(self, texts: _Texts, lang: str, signals: CustomerSignals,
+                    scored: list[_Scored]) -> bool:
         """The customer was rude or upset, and the draft acknowledges how they feel."""
         if signals.rude < self._customer_bar("rude") and \
                 signals.upset < self._customer_bar("upset"):
             return False
         rules = self._rules_for("empathy", lang)
         return bool(rules and rules.required.search(texts.draft, texts.lowered_draft,
-                                                    texts.present))
+                                                    texts.present)) \
+            or self._says_in_own_words("empathy", scored, lang)
 
     def _shouting(self, draft: str) -> list[Hit]:
         if "stay-calm" not in self.guidelines:
@@ -314,6 +341,19 @@ class OfflineReviewer:
                 if _is_shouted(m.group(0))]
         hits += [Hit("stay-calm", *m.span()) for m in EXCLAIMS.finditer(draft)]
         return hits
+
+
+def required_phrases(guideline: Guideline, lang: str) -> Callable[[str], bool] | None:
+    """A test for "this text says what ``guideline`` requires, in its phrases and not only in
+    a stock one", or None when the guideline requires nothing in ``lang`` (nor in English)."""
+    rules = guideline.offline
+    lang = lang if lang in rules.required else "en"
+    if lang not in rules.required:
+        return None
+    compiled = _Rules(_PatternList([]), _PatternList([]), _PatternList([]),
+                      _PatternList(rules.required[lang]),
+                      _PatternList(rules.hollow.get(lang, [])))
+    return lambda text: _satisfied(compiled, _Texts(text, text.lower(), "", ""))
 
 
 def _satisfied(rules: _Rules, texts: _Texts) -> bool:

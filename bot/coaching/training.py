@@ -16,6 +16,14 @@ too, in a second pass: every sentence of a draft not labelled with a guideline i
 for it, and in a draft labelled with a guideline the agent writes as a sentence (one with no
 customer signal), the sentence the first pass scores highest is a positive. They are real
 agents' sentences, which the sentence files, written to order, never fully cover.
+
+A guideline with ``required`` phrases (empathy: the draft acknowledges the customer's feelings)
+also gets a ``says:`` classifier for sentences that say it in other words. Its positives are
+the sentences of the corpus, the examples and the guideline's ``fix`` texts that the phrases
+recognise; its negatives are the guideline's own violation sentences, the neutral sentences
+and every sentence of a labelled draft that breaks the guideline (it was not said there).
+In the second pass, in a labelled draft that does not break the guideline and has no such
+phrase, the sentence the first pass already leans towards is a positive too.
 """
 
 from __future__ import annotations
@@ -27,13 +35,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.coaching.corpus import DEFAULT_CORPUS, Corpus, is_dev, read_corpus
-from bot.coaching.detector import CUSTOMER_SIGNALS, Detector
+from bot.coaching.corpus import DEFAULT_CORPUS, NEUTRAL, Corpus, is_dev, read_corpus
+from bot.coaching.detector import CUSTOMER_SIGNALS, SAYS, Detector
 from bot.coaching.evaluate import LabelledDraft
 from bot.coaching.evaluate import read_corpus as read_drafts_file
 from bot.coaching.features import DIMENSION, FEATURES_VERSION, feature_indices
 from bot.coaching.guidelines import Guideline, GuidelineSet
-from bot.coaching.offline import MIN_WORDS  # the sentences the reviewer scores
+from bot.coaching.offline import MIN_WORDS, required_phrases  # what the reviewer scores
 from bot.coaching.text import sentences
 
 SEED = 20261130
@@ -57,6 +65,9 @@ OTHER_VIOLATION_WEIGHT = 0.0
 #: with weight 1, and blind_v3 stayed at 0.917-0.927.
 DRAFT_NEGATIVE_WEIGHT = 2.0
 DRAFT_POSITIVE_WEIGHT = 1.0
+#: A ``says:`` classifier's first-pass score from which a labelled draft's best sentence
+#: becomes a positive in the second pass.
+SAYS_LEANING = 0.5
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,47 @@ def guideline_rows(
     return rows
 
 
+def says_rows(corpus: Corpus, guideline: Guideline, dev: bool) -> list[Row]:
+    """Training (or dev) rows of the ``says:`` classifier of a guideline with phrases."""
+    rows = []
+    for s in corpus.sentences:
+        said = required_phrases(guideline, s.lang)
+        if is_dev(s.text) != dev or said is None:
+            continue
+        if said(s.text):
+            rows.append(Row(s.text, True))
+        elif s.guideline == NEUTRAL or (s.guideline == guideline.id and s.violation):
+            rows.append(Row(s.text, False))
+    if not dev:
+        for text in [*guideline.fix.values(), *(guideline.fix_when_solved or {}).values()]:
+            rows.append(Row(text, True))
+        for example in guideline.examples:
+            said = required_phrases(guideline, example.lang)
+            if said is not None:
+                rows += [Row(p.text, False) for p in sentences(example.bad) if not said(p.text)]
+                rows += [Row(p.text, True) for p in sentences(example.good) if said(p.text)]
+    return rows
+
+
+def says_draft_rows(drafts: list[LabelledDraft], guideline: Guideline,
+                    first: Detector | None) -> list[Row]:
+    """``says:`` rows from labelled whole drafts (see the module's docstring)."""
+    rows = []
+    name = SAYS + guideline.id
+    for draft in drafts:
+        parts = [p.text for p in sentences(draft.draft) if len(p.text.split()) >= MIN_WORDS]
+        said = required_phrases(guideline, draft.language or "en")
+        if not parts or said is None or any(said(text) for text in parts):
+            continue
+        if guideline.id in draft.violations:
+            rows += [Row(text, False, DRAFT_NEGATIVE_WEIGHT) for text in parts]
+        elif first is not None and name in first.names:
+            scores = [s[name] for s in first.many_sentence_scores(parts)]
+            if max(scores) >= SAYS_LEANING:
+                rows.append(Row(parts[int(np.argmax(scores))], True, DRAFT_POSITIVE_WEIGHT))
+    return rows
+
+
 def customer_rows(corpus: Corpus, signal: str, dev: bool) -> list[Row]:
     return [Row(m.text, bool(getattr(m, signal))) for m in corpus.customers
             if is_dev(m.text) == dev]
@@ -189,7 +241,8 @@ def train(
     """Fit every classifier; thresholds come from the dev split. Returns the dev scores too."""
     corpus = read_corpus(corpus_dir, guidelines.ids)
     drafts = read_drafts(corpus_dir)
-    names = [*guidelines.ids, *(f"customer:{s}" for s in CUSTOMER_SIGNALS)]
+    names = [*guidelines.ids, *(f"customer:{s}" for s in CUSTOMER_SIGNALS),
+             *(SAYS + g.id for g in guidelines.guidelines if g.offline.required)]
     first = _fit_all(guidelines, corpus, names, drafts=[], first=None)[0] if drafts else None
     detector, dev_rows = _fit_all(guidelines, corpus, names, drafts, first)
     corpus.kept["*", "drafts", "labelled"] = len(drafts)
@@ -211,6 +264,11 @@ def _fit_all(
             signal = name.split(":", 1)[1]
             train_rows[name] = customer_rows(corpus, signal, dev=False)
             dev_rows[name] = customer_rows(corpus, signal, dev=True)
+        elif name.startswith(SAYS):
+            guideline = guidelines[name.removeprefix(SAYS)]
+            train_rows[name] = says_rows(corpus, guideline, dev=False)
+            train_rows[name] += says_draft_rows(drafts, guideline, first)
+            dev_rows[name] = says_rows(corpus, guideline, dev=True)
         else:
             train_rows[name] = guideline_rows(corpus, guidelines, name, dev=False)
             train_rows[name] += draft_rows(drafts, guidelines[name], first)
@@ -245,7 +303,7 @@ def _set_thresholds(
         if rows:
             values = np.array([column_score(r.text) for r in rows])
             targets = np.array([r.target for r in rows])
-            pick = _customer_threshold if name.startswith("customer:") else _threshold
+            pick = _threshold if ":" not in name else _customer_threshold
             thresholds[column] = pick(values, targets)
         scores.append(_dev_score(name, column_score, rows, float(thresholds[column])))
     return Detector(detector.names, detector.weights, detector.bias, thresholds,

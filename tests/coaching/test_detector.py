@@ -193,3 +193,13 @@ def test_scores_do_not_depend_on_the_other_sentences_of_the_batch(detector):
     together = detector.batch(["Hello!", "", "You must have typed the card number wrong again."])
     np.testing.assert_allclose(together[2], alone, rtol=1e-6)
     assert not together[1].any()  # an empty text scores nothing at all
+
+
+def test_the_says_classifiers_score_sentences_but_are_not_guidelines():
+    detector = load_detector(load_guidelines())
+    assert "says:empathy" in detector.sentence_names
+    assert not any(":" in name for name in detector.guideline_ids)
+    scores = detector.sentence_scores("I'm so sorry, I can imagine how worrying this is.")
+    assert scores["says:empathy"] > detector.threshold("says:empathy")
+    cold = detector.sentence_scores("Your parcel is scheduled for delivery on Monday.")
+    assert cold["says:empathy"] < detector.threshold("says:empathy")

@@ -130,6 +130,21 @@ def test_a_stock_apology_alone_is_not_empathy_for_a_distressed_customer(reviewer
     assert "empathy" in ids(reviewer.review(draft, context))
 
 
+@pytest.mark.parametrize(("context", "heard", "facts"), [
+    ("My flight was cancelled and I'm stuck at the airport, I'm really stressed.",
+     "What a horrible start to your trip, I feel for you.",
+     "I've rebooked you on the 18:40 flight and emailed the new boarding pass."),
+    ("Olen täiesti endast väljas! Maksin parkimise eest ja sain ikka trahvi!",
+     "Saan väga hästi aru, see on tõesti vihastav.",
+     "Täitsin teie eest vaidlustuse vormi, jääb ainult allkirjastada."),
+])
+def test_feelings_acknowledged_in_words_no_phrase_lists_are_still_empathy(
+        reviewer, context, heard, facts):
+    """The ``says:empathy`` classifier hears what the required phrases do not."""
+    assert "empathy" not in ids(reviewer.review(f"{heard} {facts}", context))
+    assert "empathy" in ids(reviewer.review(facts, context))
+
+
 def test_an_apology_about_the_customers_own_trouble_still_counts(reviewer):
     review = reviewer.review(
         "Sorry for the inconvenience with your payment, I've reset it, so please try again now.",

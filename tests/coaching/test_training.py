@@ -1,12 +1,20 @@
 """Labelled whole drafts as training rows: every sentence a negative for the guidelines the
-draft does not break, and one positive for a guideline it does."""
+draft does not break, and one positive for a guideline it does; and the rows of the
+``says:`` classifiers."""
 
 from __future__ import annotations
 
+from bot.coaching.corpus import NEUTRAL, Corpus, Sentence
 from bot.coaching.detector import load_detector
 from bot.coaching.evaluate import LabelledDraft
 from bot.coaching.guidelines import load_guidelines
-from bot.coaching.training import DRAFT_NEGATIVE_WEIGHT, draft_rows, read_drafts
+from bot.coaching.training import (
+    DRAFT_NEGATIVE_WEIGHT,
+    draft_rows,
+    read_drafts,
+    says_draft_rows,
+    says_rows,
+)
 
 DRAFT = LabelledDraft(
     draft="Hi Anna,\n\nThe parcel left our warehouse on Monday. If you don't like our couriers, "
@@ -54,3 +62,53 @@ def test_drafts_are_read_from_the_corpus_drafts_folder(tmp_path):
     (tmp_path / "drafts" / "a.jsonl").write_text(
         '{"draft": "Thanks, done.", "needs_work": false, "language": "en"}\n', encoding="utf-8")
     assert [d.draft for d in read_drafts(tmp_path)] == ["Thanks, done."]
+
+
+# --- the ``says:`` classifiers: sentences that say what a guideline asks for ---------------
+
+def _corpus(*sentences: Sentence) -> Corpus:
+    return Corpus(sentences=list(sentences))
+
+
+def test_says_rows_take_the_phrases_as_positives_and_the_violations_as_negatives():
+    empathy = load_guidelines()["empathy"]
+    heard = Sentence("I'm so sorry this has been such a stressful week for you.", "en",
+                     "ownership", False)
+    cold = Sentence("Your case is in the queue and will be processed.", "en", "empathy", True)
+    greeting = Sentence("Good morning and welcome to the help desk.", "en", NEUTRAL, False)
+    other = Sentence("As I said before, the fee is correct.", "en", "dont-argue", True)
+    corpus = _corpus(heard, cold, greeting, other)
+    mine = {heard.text, cold.text, greeting.text, other.text}
+    rows = {(r.text, r.target) for dev in (False, True)
+            for r in says_rows(corpus, empathy, dev) if r.text in mine}
+    assert rows == {(heard.text, True), (cold.text, False), (greeting.text, False)}
+    # Another guideline's violation may well acknowledge the customer: it is left out.
+    assert (other.text, False) not in rows
+
+
+def test_says_rows_include_the_guidelines_own_fix_texts():
+    empathy = load_guidelines()["empathy"]
+    texts = {r.text for r in says_rows(_corpus(), empathy, dev=False) if r.target}
+    assert set(empathy.fix.values()) <= texts
+
+
+def test_a_draft_that_breaks_the_guideline_said_nothing_of_the_kind():
+    guidelines = load_guidelines()
+    rows = says_draft_rows([DRAFT], guidelines["empathy"], first=None)
+    assert [(r.text, r.target) for r in rows] == [
+        ("The parcel left our warehouse on Monday.", False),
+        ("If you don't like our couriers, nobody is forcing you to order from us.", False)]
+
+
+def test_a_fine_draft_lends_its_likeliest_sentence_as_a_positive():
+    guidelines = load_guidelines()
+    fine = LabelledDraft(
+        context="My flight was cancelled and I'm stuck at the airport, I'm really stressed.",
+        draft="What a horrible start to your trip, I feel for you. I've rebooked you on the "
+              "18:40 flight and emailed the new boarding pass.",
+        needs_work=False, language="en")
+    rows = says_draft_rows([fine], guidelines["empathy"], load_detector(guidelines))
+    assert [(r.text, r.target) for r in rows] == [
+        ("What a horrible start to your trip, I feel for you.", True)]
+    # Without a first pass to lean on, nothing is guessed.
+    assert says_draft_rows([fine], guidelines["empathy"], first=None) == []
