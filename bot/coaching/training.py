@@ -24,6 +24,10 @@ recognise; its negatives are the guideline's own violation sentences, the neutra
 and every sentence of a labelled draft that breaks the guideline (it was not said there).
 In the second pass, in a labelled draft that does not break the guideline and has no such
 phrase, the sentence the first pass already leans towards is a positive too.
+
+The customer classifiers learn from the labelled drafts' customer messages as well: a message
+whose draft was faulted for lacking empathy was upset, one whose draft has none and was not
+faulted was not upset enough to need it (likewise feedback and thanks).
 """
 
 from __future__ import annotations
@@ -179,6 +183,41 @@ def says_draft_rows(drafts: list[LabelledDraft], guideline: Guideline,
     return rows
 
 
+def draft_customer_rows(drafts: list[LabelledDraft], guidelines: GuidelineSet, signal: str,
+                        first: Detector | None) -> list[Row]:
+    """Customer messages of labelled drafts, read as the labeller read them.
+
+    A message whose draft was faulted for missing what ``signal`` asks for (empathy for
+    ``upset``, thanks for ``feedback``) shows the signal; one whose draft neither has it nor
+    was faulted does not (the labeller did not expect it). Needs the first pass, to hear
+    what a draft says in its own words.
+    """
+    asking = [g for g in guidelines.guidelines if g.offline.customer == signal]
+    if first is None or not asking:
+        return []
+    rows = []
+    for guideline in asking:
+        name = SAYS + guideline.id
+        for draft in drafts:
+            if not (draft.context and draft.context.strip()):
+                continue
+            if guideline.id in draft.violations:
+                rows.append(Row(draft.context, True))
+            elif not _says(draft, guideline, first, name):
+                rows.append(Row(draft.context, False))
+    return rows
+
+
+def _says(draft: LabelledDraft, guideline: Guideline, first: Detector, name: str) -> bool:
+    said = required_phrases(guideline, draft.language or "en")
+    parts = [p.text for p in sentences(draft.draft)]
+    if said is not None and any(said(text) for text in parts):
+        return True
+    if name not in first.names or not parts:
+        return False
+    return max(s[name] for s in first.many_sentence_scores(parts)) >= first.threshold(name)
+
+
 def customer_rows(corpus: Corpus, signal: str, dev: bool) -> list[Row]:
     return [Row(m.text, bool(getattr(m, signal))) for m in corpus.customers
             if is_dev(m.text) == dev]
@@ -263,6 +302,7 @@ def _fit_all(
         if name.startswith("customer:"):
             signal = name.split(":", 1)[1]
             train_rows[name] = customer_rows(corpus, signal, dev=False)
+            train_rows[name] += draft_customer_rows(drafts, guidelines, signal, first)
             dev_rows[name] = customer_rows(corpus, signal, dev=True)
         elif name.startswith(SAYS):
             guideline = guidelines[name.removeprefix(SAYS)]

@@ -10,6 +10,7 @@ from bot.coaching.evaluate import LabelledDraft
 from bot.coaching.guidelines import load_guidelines
 from bot.coaching.training import (
     DRAFT_NEGATIVE_WEIGHT,
+    draft_customer_rows,
     draft_rows,
     read_drafts,
     says_draft_rows,
@@ -112,3 +113,29 @@ def test_a_fine_draft_lends_its_likeliest_sentence_as_a_positive():
         ("What a horrible start to your trip, I feel for you.", True)]
     # Without a first pass to lean on, nothing is guessed.
     assert says_draft_rows([fine], guidelines["empathy"], first=None) == []
+
+
+# --- customer messages of labelled drafts ------------------------------------------------
+
+def test_a_customer_whose_draft_was_faulted_for_no_empathy_was_upset():
+    guidelines = load_guidelines()
+    faulted = LabelledDraft(context="The form ate my application twice, I'm losing my mind.",
+                            draft="Applications are processed within 5 working days.",
+                            needs_work=True, violations=("empathy",), language="en")
+    calm = LabelledDraft(context="Can I pay the invoice by bank transfer?",
+                         draft="Yes, the account details are on page 2 of the invoice.",
+                         needs_work=False, language="en")
+    heard = LabelledDraft(context="The app crashed during my exam, I'm devastated.",
+                          draft="I'm so sorry, that's awful timing. I've reopened the exam "
+                                "for you until Friday.", needs_work=False, language="en")
+    rows = draft_customer_rows([faulted, calm, heard], guidelines, "upset",
+                               load_detector(guidelines))
+    assert [(r.text, r.target) for r in rows] == [(faulted.context, True), (calm.context, False)]
+    # The draft that acknowledged the feelings says nothing about how upset the customer was.
+    assert heard.context not in {r.text for r in rows}
+
+
+def test_customer_rows_need_the_first_pass_and_a_guideline_that_asks():
+    guidelines = load_guidelines()
+    assert draft_customer_rows([DRAFT], guidelines, "upset", first=None) == []
+    assert draft_customer_rows([DRAFT], guidelines, "rude", load_detector(guidelines)) == []
