@@ -40,8 +40,6 @@ RUDE_CUSTOMER_EASING = 0.15
 #: upset customer (lower than the threshold that makes a thank-you expected): a sincere
 #: "thanks for the detail, that helps" answers a mildly upset report too.
 FEEDBACK_HINT = 0.2
-#: Added to a ``says:`` classifier's threshold (see :data:`bot.coaching.detector.SAYS`).
-SAYS_MARGINS: dict[str, float] = {}
 #: Sentences shorter than this are left to the patterns: a word or two gives the
 #: classifiers too little to go on.
 MIN_WORDS = 3
@@ -225,7 +223,7 @@ class OfflineReviewer:
         name = SAYS + guideline_id
         if name not in self.detector.sentence_names:
             return False
-        bar = self.detector.threshold(name) + SAYS_MARGINS.get(guideline_id, 0.0)
+        bar = self.detector.threshold(name)
         rules = self._rules_for(guideline_id, lang)
         stock = rules.hollow if rules else None
         return any(scores[name] >= bar and not (stock and stock.search(s.text, s.text.lower()))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,11 +143,24 @@ def guideline_rows(
     return rows
 
 
+class _Phrases(dict):
+    """A guideline's :func:`required_phrases` test per language, compiled once each."""
+
+    def __init__(self, guideline: Guideline) -> None:
+        super().__init__()
+        self.guideline = guideline
+
+    def __missing__(self, lang: str) -> Callable[[str], bool] | None:
+        self[lang] = required_phrases(self.guideline, lang)
+        return self[lang]
+
+
 def says_rows(corpus: Corpus, guideline: Guideline, dev: bool) -> list[Row]:
     """Training (or dev) rows of the ``says:`` classifier of a guideline with phrases."""
     rows = []
+    phrases = _Phrases(guideline)
     for s in corpus.sentences:
-        said = required_phrases(guideline, s.lang)
+        said = phrases[s.lang]
         if is_dev(s.text) != dev or said is None:
             continue
         if said(s.text):
@@ -157,7 +171,7 @@ def says_rows(corpus: Corpus, guideline: Guideline, dev: bool) -> list[Row]:
         for text in [*guideline.fix.values(), *(guideline.fix_when_solved or {}).values()]:
             rows.append(Row(text, True))
         for example in guideline.examples:
-            said = required_phrases(guideline, example.lang)
+            said = phrases[example.lang]
             if said is not None:
                 rows += [Row(p.text, False) for p in sentences(example.bad) if not said(p.text)]
                 rows += [Row(p.text, True) for p in sentences(example.good) if said(p.text)]
@@ -169,9 +183,10 @@ def says_draft_rows(drafts: list[LabelledDraft], guideline: Guideline,
     """``says:`` rows from labelled whole drafts (see the module's docstring)."""
     rows = []
     name = SAYS + guideline.id
+    phrases = _Phrases(guideline)
     for draft in drafts:
         parts = [p.text for p in sentences(draft.draft) if len(p.text.split()) >= MIN_WORDS]
-        said = required_phrases(guideline, draft.language or "en")
+        said = phrases[draft.language or "en"]
         if not parts or said is None or any(said(text) for text in parts):
             continue
         if guideline.id in draft.violations:
@@ -198,18 +213,19 @@ def draft_customer_rows(drafts: list[LabelledDraft], guidelines: GuidelineSet, s
     rows = []
     for guideline in asking:
         name = SAYS + guideline.id
+        phrases = _Phrases(guideline)
         for draft in drafts:
             if not (draft.context and draft.context.strip()):
                 continue
             if guideline.id in draft.violations:
                 rows.append(Row(draft.context, True))
-            elif not _says(draft, guideline, first, name):
+            elif not _said_in_draft(draft, phrases, first, name):
                 rows.append(Row(draft.context, False))
     return rows
 
 
-def _says(draft: LabelledDraft, guideline: Guideline, first: Detector, name: str) -> bool:
-    said = required_phrases(guideline, draft.language or "en")
+def _said_in_draft(draft: LabelledDraft, phrases: _Phrases, first: Detector, name: str) -> bool:
+    said = phrases[draft.language or "en"]
     parts = [p.text for p in sentences(draft.draft)]
     if said is not None and any(said(text) for text in parts):
         return True
