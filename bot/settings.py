@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     #: Review workers inside ``serve``; None means as many as ``workers``. 0 when separate
     #: ``tone-coach worker`` processes run the reviews (PostgreSQL).
     serve_workers: int | None = Field(None, ge=0, le=1024, **_env("TONE_COACH_SERVE_WORKERS"))
+    #: How much ``tone-coach worker`` lowers its own CPU priority (Unix ``nice``), so that on
+    #: a machine it shares with ``serve``, Slack's acks get the CPU first; 0 keeps it as is.
+    worker_nice: int = Field(10, ge=0, le=19, **_env("TONE_COACH_WORKER_NICE"))
     #: Where the embedded (SQLite) set-up keeps its review jobs; None: beside the database.
     jobs_dir: str | None = Field(None, **_env("TONE_COACH_JOBS_DIR"))
     shared_channels: SharedChannels = Field("private", **_env("TONE_COACH_SHARED_CHANNELS"))
