@@ -252,7 +252,8 @@ def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def _is_shouted(text: str) -> bool:
+def is_shouted(text: str) -> bool:
+    """Capital letters only, eight of them at least: a raised voice, not an acronym."""
     letters = [ch for ch in text if ch.isalpha()]
     return len(letters) >= 8 and all(ch.isupper() for ch in letters)
 
@@ -261,7 +262,7 @@ def _calm(text: str) -> str:
     """Lower shouted words (keeping a capital at the start) and turn '!!!' into one stop."""
     def lower(match: re.Match[str]) -> str:
         span = match.group(0)
-        if not _is_shouted(span):
+        if not is_shouted(span):
             return span
         lowered = span.lower()
         if match.start() == _first_letter(text):

@@ -7,6 +7,13 @@ from dataclasses import dataclass
 
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+(?=\s|$)|(?=\n)|$)")
 _ORDINAL_END = re.compile(r"(?<![\d.])\d{1,4}\.$")
+# Abbreviations that end with a full stop but hardly ever end a sentence: titles, and the
+# parts of a street address ("вул. Хрещатик", "ul. Długa", "Mr. Smith").
+_ABBREVIATION_END = re.compile(
+    r"(?:^|[\s(\[«„\"'])(?:mr|mrs|ms|dr|nr|e\.g|i\.e|vs|approx|ул|вул|просп|им|напр|див|тел|"
+    r"кв|буд|ul|al|np|tzw|tj|godz|tel|m\.in|tn|nt|vt|ca|ст)\.$",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"\d+(?:[.,:/ -]\d+)*")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -34,7 +41,8 @@ def sentences(text: str) -> list[Sentence]:
     """Split ``text`` into sentences, keeping each one's offset; blank pieces are skipped.
 
     A number with a full stop before a lowercase word on the same line is an ordinal, not
-    the end of a sentence ("1. aprillil", "5. marca"), so the two pieces stay one sentence.
+    the end of a sentence ("1. aprillil", "5. marca"), so the two pieces stay one sentence;
+    so do the pieces around a title or street abbreviation ("Mr. Smith", "вул. Хрещатик").
     """
     found: list[Sentence] = []
     for match in _SENTENCE.finditer(text):
@@ -43,8 +51,9 @@ def sentences(text: str) -> list[Sentence]:
             continue
         start = match.start() + len(piece) - len(piece.lstrip())
         sentence = Sentence(piece.strip(), start)
-        if found and _ORDINAL_END.search(found[-1].text) and sentence.text[0].islower() \
-                and "\n" not in text[found[-1].end:start]:
+        if found and "\n" not in text[found[-1].end:start] and (
+                _ABBREVIATION_END.search(found[-1].text)
+                or (_ORDINAL_END.search(found[-1].text) and sentence.text[0].islower())):
             previous = found.pop()
             sentence = Sentence(text[previous.start:sentence.end], previous.start)
         found.append(sentence)

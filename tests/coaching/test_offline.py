@@ -167,3 +167,35 @@ def test_an_insult_answered_with_empathy_needs_no_thank_you(reviewer):
         "time? I'll look into it myself and reply today.",
         "Your app is a pile of rubbish and whoever made it should be fired.")
     assert "thank-feedback" not in ids(review)
+
+
+@pytest.mark.parametrize(("context", "draft"), [
+    ("I see a payment of €649 to 'ELCTRNX LTD' that I did not make.",
+     "I've opened a dispute for the €649 payment to ELCTRNX LTD and blocked the card."),
+    ("Why am I charged in dollars?",
+     'Your statement will show €9.49 from "NOTEPAD PRO" on 2 May, in euros.'),
+])
+def test_a_name_in_capitals_is_not_shouting(reviewer, context, draft):
+    assert "stay-calm" not in ids(reviewer.review(draft, context))
+
+
+def test_capitals_of_the_agents_own_are_still_shouting(reviewer):
+    review = reviewer.review("PLEASE READ THE TERMS before you write to us again.",
+                             "Where is my refund?")
+    assert "stay-calm" in ids(review)
+
+
+@pytest.mark.parametrize(("draft", "guideline"), [
+    ("Believe it or not, we do read every order before it ships.", "stay-calm"),
+    ("Хотите верьте, хотите нет, но мы читаем каждое письмо.", "stay-calm"),
+    ("Wierzy Pani lub nie, czytamy wszystkie maile.", "stay-calm"),
+    ("Usute või mitte, me saadame kõik tellimused välja.", "stay-calm"),
+    ("Вірите чи ні, але ми читаємо кожен лист.", "stay-calm"),
+    ("As I explained in my last reply, sync never deletes files.", "dont-argue"),
+    ("Должна вас поправить: тариф не менялся с марта.", "dont-argue"),
+    ("Muszę Pana poprawić: taryfa nie zmieniła się od marca.", "dont-argue"),
+    ("Pean Teid siinkohal parandama: hind ei muutunud.", "dont-argue"),
+    ("Мушу вас виправити: тариф не змінювався з березня.", "dont-argue"),
+])
+def test_talking_down_and_correcting_the_customer_are_found(reviewer, draft, guideline):
+    assert guideline in ids(reviewer.review(draft, "Why is my bill higher this month?"))

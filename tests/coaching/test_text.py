@@ -24,3 +24,17 @@ def test_an_ordinal_date_stays_inside_its_sentence():
 def test_a_number_at_the_end_of_a_line_still_ends_the_sentence():
     assert [s.text for s in sentences("Rooms left: 3.\nsee you soon")] == [
         "Rooms left: 3.", "see you soon"]
+
+
+def test_a_title_or_street_abbreviation_does_not_end_the_sentence():
+    assert [s.text for s in sentences("Магазин (вул. Хрещатик, 22) працює до 21:00. Дякую!")] == [
+        "Магазин (вул. Хрещатик, 22) працює до 21:00.", "Дякую!"]
+    assert [s.text for s in sentences("Mr. Smith called back. It is fixed.")] == [
+        "Mr. Smith called back.", "It is fixed."]
+    assert [s.text for s in sentences("Odbiór: ul. Długa 5. Zapraszamy!")] == [
+        "Odbiór: ul. Długa 5.", "Zapraszamy!"]
+
+
+def test_a_short_answer_still_ends_its_sentence():
+    assert [s.text for s in sentences("Were you charged twice? No. The second line is a hold.")] \
+        == ["Were you charged twice?", "No.", "The second line is a hold."]
