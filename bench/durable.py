@@ -117,7 +117,8 @@ def run_embedded(bench: DurableBench, latency: float) -> dict:
                 "drafts_200": bench.two_hundred(app, slack, [app.process.pid])}
 
 
-def run_postgres(bench: DurableBench, latency: float, server_url: str) -> dict:
+def run_postgres(bench: DurableBench, latency: float, server_url: str,
+                 worker_nice: int | None = None) -> dict:
     from tests.storage.storage_helpers import empty_postgres_schema
 
     results: dict = {}
@@ -130,6 +131,8 @@ def run_postgres(bench: DurableBench, latency: float, server_url: str) -> dict:
         stack.callback(model.stop)
         extra = {"DATABASE_URL": url, "TONE_COACH_SERVE_WORKERS": "0", "LOG_LEVEL": "ERROR",
                  "TONE_COACH_WORKERS": "200"}
+        if worker_nice is not None:
+            extra["TONE_COACH_WORKER_NICE"] = str(worker_nice)
         app = ServedApp(slack, model.base_url, Path(workdir), extra)
         stack.callback(app.stop)
         env = {**app_env(app), **extra, "LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG", "ERROR")}
@@ -201,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=2.0)
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--only", choices=["embedded", "postgres"], help="one set-up only")
+    parser.add_argument("--worker-nice", type=int, help="TONE_COACH_WORKER_NICE for the workers "
+                        "(default: the app's own, 10)")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "durable.json"))
     args = parser.parse_args(argv)
     bench = DurableBench(QUICK if args.quick else FULL, args.latency)
@@ -208,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only != "postgres":
         results["embedded"] = run_embedded(bench, args.latency)
     if args.database_url and args.only != "embedded":
-        results["postgres"] = run_postgres(bench, args.latency, args.database_url)
+        results["postgres"] = run_postgres(bench, args.latency, args.database_url,
+                                           args.worker_nice)
+        results["worker_nice"] = args.worker_nice
     print(table(results))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2))
