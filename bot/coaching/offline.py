@@ -35,10 +35,13 @@ DRAFT_MARGIN = 0.1
 #: 900 drafts of hard_<lang>.jsonl in training and blind_v11 left out, stay-calm -0.05 ->
 #: -0.15 and no-blame 0.05 -> 0.0 each caught one more draft there (0.913 -> 0.920); then,
 #: with blind_v11, v12 and v13 all left out, solution-first -0.15 -> -0.05 and ownership
-#: 0.0 -> 0.1 raised their mean accuracy 0.903 -> 0.909 and cut false alarms 0.104 -> 0.087.
+#: 0.0 -> 0.1 raised their mean accuracy 0.903 -> 0.909 and cut false alarms 0.104 -> 0.087;
+#: last, on blind_v11-v14 (left out as well), stay-calm -0.15 -> -0.1, no-blame 0.0 -> 0.05 and
+#: dont-argue 0.0 -> -0.1: mean accuracy 0.912 -> 0.913, false alarms 0.090 -> 0.088, and
+#: dont-argue recall 0.66 -> 0.75 (every guideline's recall 0.70 or more on those sets).
 DRAFT_MARGINS: dict[str, float] = {
-    "dont-argue": 0.0, "no-blame": 0.0, "ownership": 0.1, "solution-first": -0.05,
-    "stay-calm": -0.15, "thank-feedback": 0.0,
+    "dont-argue": -0.1, "no-blame": 0.05, "ownership": 0.1, "solution-first": -0.05,
+    "stay-calm": -0.1, "thank-feedback": 0.0,
 }
 #: Added to a customer classifier's threshold when whole drafts are reviewed. The "upset" bar
 #: set on the corpus takes calm problem reports ("the export broke our columns") for upset

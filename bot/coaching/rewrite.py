@@ -36,9 +36,14 @@ GREETING = re.compile(
     re.IGNORECASE,
 )
 SIGN_OFF = re.compile(
-    r"^[*_]*(best|kind|warm)?\s*(regards|wishes)|^(thanks|thank you|cheers|best|sincerely|"
-    r"с уважением|всего доброго|хорошего дня|pozdrawiam|z poważaniem|serdecznie|"
-    r"lugupidamisega|parimat|head päeva|tervitustega|з повагою|гарного дня|всього найкращого)"
+    r"^[*_]*(best|kind|warm)?\s*(regards|wishes)|^(thanks|thank you|many thanks|cheers|best|"
+    r"sincerely|all the best|take care|speak soon|talk soon|warmly|have a (?:great|nice) day|"
+    r"с уважением|всего доброго|хорошего (?:дня|вечера)|с наилучшими пожеланиями|"
+    r"будьте здоровы|с заботой|до связи|pozdrawiam|pozdrowienia|z poważaniem|serdecznie|"
+    r"z wyrazami szacunku|miłego dnia|do usłyszenia|lugupidamisega|parimat|head päeva|"
+    r"ilusat päeva|tervitustega|tervitades|parimate soovidega|kõike head|з повагою|"
+    r"гарного (?:дня|вечора)|всього найкращого|з найкращими побажаннями|будьте здорові|"
+    r"з турботою|до зв'язку|на все добре)"
     r"[\s,.!]*$",
     re.IGNORECASE,
 )

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.coaching.evaluate import integrity
 from bot.coaching.guidelines import load_guidelines
 from bot.coaching.offline import OfflineReviewer
-from bot.coaching.rewrite import facts, is_fragment, markup_tokens
+from bot.coaching.rewrite import facts, is_fragment, layout, markup_tokens
 from bot.coaching.text import sentences
 
 GUIDELINES = load_guidelines()
@@ -277,3 +277,14 @@ def test_capitalisation_of_untouched_words_is_kept():
     assert "Tellimus saabub 5. märtsil." in review.rewrite
     assert "5. Märtsil" not in review.rewrite
     assert not re.search(r"\bMail\b", review.rewrite)
+
+
+@pytest.mark.parametrize(("draft", "signed"), [
+    ("Вітаю!\n\nЗапис підтверджено на 14:00.\n\nБудьте здорові!\nСвітлана, клініка «Здоров'я»",
+     "Будьте здорові!\nСвітлана, клініка «Здоров'я»"),
+    ("Tere!\n\nTellimus on teel.\n\nIlusat päeva!\nMari", "Ilusat päeva!\nMari"),
+    ("Hi Tom,\n\nThe refund is on its way.\n\nAll the best,\nPriya", "All the best,\nPriya"),
+])
+def test_a_sign_off_in_any_team_language_is_not_part_of_the_body(draft, signed):
+    shape = layout(draft)
+    assert draft[shape.sign_off_start:] == signed
