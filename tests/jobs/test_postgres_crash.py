@@ -3,10 +3,6 @@ none twice (procrastinate's heartbeats find the dead worker's jobs)."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.served import Process, Served, app_env
 from tests.fakes.slack_api import FakeSlack
@@ -19,21 +15,11 @@ from tests.jobs.test_embedded_crash import (
     slow_model,
     wait_until,
 )
-from tests.storage.storage_helpers import PG_SKIP_REASON, empty_postgres_schema
-
-SERVER_URL = os.environ.get("TEST_DATABASE_URL")
-pytestmark = pytest.mark.skipif(not SERVER_URL, reason=PG_SKIP_REASON)
 
 
-@pytest.fixture
-def database_url():
-    with empty_postgres_schema(SERVER_URL) as url:
-        yield url
-
-
-def test_a_killed_workers_reviews_are_posted_once_by_the_next_worker(tmp_path, database_url):
+def test_a_killed_workers_reviews_are_posted_once_by_the_next_worker(tmp_path, postgres_url):
     with FakeSlack() as slack, FakeOpenAI(slow_model(3.0)) as model:
-        env = app_env(slack, model.base_url, database_url, TONE_COACH_SERVE_WORKERS="0")
+        env = app_env(slack, model.base_url, postgres_url, TONE_COACH_SERVE_WORKERS="0")
         served = Served(env, tmp_path)
         worker = Process(["worker", "--concurrency", "24"], env, tmp_path)
         try:
@@ -59,10 +45,10 @@ def test_a_killed_workers_reviews_are_posted_once_by_the_next_worker(tmp_path, d
             served.terminate()
 
 
-def test_a_worker_logging_at_info_never_writes_a_draft(tmp_path, database_url):
+def test_a_worker_logging_at_info_never_writes_a_draft(tmp_path, postgres_url):
     """procrastinate logs each job's arguments, and a slash command's job holds its draft."""
     with FakeSlack() as slack, FakeOpenAI(slow_model(0.1)) as model:
-        env = app_env(slack, model.base_url, database_url, TONE_COACH_SERVE_WORKERS="0",
+        env = app_env(slack, model.base_url, postgres_url, TONE_COACH_SERVE_WORKERS="0",
                       LOG_LEVEL="INFO")
         served = Served(env, tmp_path)
         worker = Process(["worker", "--concurrency", "4"], env, tmp_path)

@@ -11,23 +11,13 @@ from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.served import Process, app_env
 from tests.fakes.slack_api import FakeSlack
 from tests.jobs.test_embedded_crash import slow_model, wait_until
-from tests.storage.storage_helpers import PG_SKIP_REASON, empty_postgres_schema
-
-SERVER_URL = os.environ.get("TEST_DATABASE_URL")
-pytestmark = pytest.mark.skipif(not SERVER_URL, reason=PG_SKIP_REASON)
-
-
-@pytest.fixture
-def database_url():
-    with empty_postgres_schema(SERVER_URL) as url:
-        yield url
 
 
 @pytest.mark.parametrize(("setting", "lowered_by"), [("7", 7), ("0", 0)])
-def test_a_worker_runs_at_the_priority_it_is_given(tmp_path, database_url, setting, lowered_by):
+def test_a_worker_runs_at_the_priority_it_is_given(tmp_path, postgres_url, setting, lowered_by):
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     with FakeSlack() as slack, FakeOpenAI(slow_model(0.1)) as model:
-        env = app_env(slack, model.base_url, database_url, TONE_COACH_WORKER_NICE=setting,
+        env = app_env(slack, model.base_url, postgres_url, TONE_COACH_WORKER_NICE=setting,
                       LOG_LEVEL="INFO")
         worker = Process(["worker", "--concurrency", "2"], env, tmp_path)
         try:
