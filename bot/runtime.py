@@ -281,9 +281,9 @@ def serve(settings: Settings, port: int | None = None) -> int:
 
 def yield_cpu_to_acks(nice: int) -> None:
     """Lower this process's CPU priority by ``nice``: a worker beside ``serve`` on one
-    machine otherwise takes the CPU from acks a burst is waiting for (the durable benchmark's
-    ack p99 at 50 concurrent, PostgreSQL: 98 ms with workers at the same priority, 60 ms at
-    nice 10). A review waits a few milliseconds more, which nobody notices."""
+    machine otherwise takes the CPU from acks a burst is waiting for. In the durable
+    benchmark (PostgreSQL, 50 at once) nice 10 made the ack p99 15-25 ms shorter and the
+    reviews' end-to-end p99 20-40 ms longer: Slack's deadline is the harder one to miss."""
     if nice <= 0 or not hasattr(os, "nice"):
         return
     try:
