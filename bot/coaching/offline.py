@@ -58,6 +58,10 @@ FEEDBACK_HINT = 0.2
 #: Sentences shorter than this are left to the patterns: a word or two gives the
 #: classifiers too little to go on.
 MIN_WORDS = 3
+#: A sentence the classifiers alone may flag has at least this many words (the patterns
+#: still see every sentence): "No problem at all." or "Так, без проблем." gave them too
+#: little to go on.
+FLAG_MIN_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -297,7 +301,8 @@ class OfflineReviewer:
                 and self._customer_calls_for(guideline, texts, lang, signals):
             threshold = self._threshold(guideline.id, signals)
             for sentence, scores in scored:
-                if scores[guideline.id] < threshold:
+                if scores[guideline.id] < threshold or \
+                        len(sentence.text.split()) < FLAG_MIN_WORDS:
                     continue
                 end = sentence.end
                 if not any(sentence.start <= h.start < end for h in hits):

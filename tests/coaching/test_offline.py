@@ -212,3 +212,11 @@ def test_talking_down_and_correcting_the_customer_are_found(reviewer, draft, gui
 ])
 def test_blame_in_hindsight_and_mock_praise_are_found(reviewer, draft, guideline):
     assert guideline in ids(reviewer.review(draft, "Why did this happen again?"))
+
+
+@pytest.mark.parametrize("short", ["No problem at all.", "Так, без проблем.", "Jah, saate küll.",
+                                   "Ви не самі з цим."])
+def test_a_short_plain_sentence_is_not_flagged_by_the_classifiers_alone(reviewer, short):
+    draft = f"Hi Ana,\n\n{short} Your order 4471 ships on Monday.\n\nBest,\nTom"
+    review = reviewer.review(draft, "Can I still change the delivery address?")
+    assert not [f for f in review.findings if f.quote == short]
