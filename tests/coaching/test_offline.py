@@ -196,12 +196,6 @@ def test_capitals_of_the_agents_own_are_still_shouting(reviewer):
     ("Muszę Pana poprawić: taryfa nie zmieniła się od marca.", "dont-argue"),
     ("Pean Teid siinkohal parandama: hind ei muutunud.", "dont-argue"),
     ("Мушу вас виправити: тариф не змінювався з березня.", "dont-argue"),
-])
-def test_talking_down_and_correcting_the_customer_are_found(reviewer, draft, guideline):
-    assert guideline in ids(reviewer.review(draft, "Why is my bill higher this month?"))
-
-
-@pytest.mark.parametrize(("draft", "guideline"), [
     ("If you'd read the terms under the code, you'd know it needs a basket over £50.", "no-blame"),
     ("Gdyby Pani sprawdzała wiadomości od przychodni, uniknęłaby Pani przyjazdu.", "no-blame"),
     ("Если бы вы передавали показания каждый месяц, такого скачка бы не было.", "no-blame"),
@@ -210,8 +204,8 @@ def test_talking_down_and_correcting_the_customer_are_found(reviewer, draft, gui
     ("Congratulations, you just found a button that has been there for two years.", "stay-calm"),
     ("Читать мы умеем, ошибка произошла на складе.", "stay-calm"),
 ])
-def test_blame_in_hindsight_and_mock_praise_are_found(reviewer, draft, guideline):
-    assert guideline in ids(reviewer.review(draft, "Why did this happen again?"))
+def test_talking_down_correcting_and_blaming_in_hindsight_are_found(reviewer, draft, guideline):
+    assert guideline in ids(reviewer.review(draft, "Why is my bill higher this month?"))
 
 
 @pytest.mark.parametrize("short", ["No problem at all.", "Так, без проблем.", "Jah, saate küll.",
