@@ -291,14 +291,23 @@ class OfflineReviewer:
         rules = self._rules_for(guideline.id, lang)
         draft, lowered = texts.draft, texts.lowered_draft
         excused = bool(rules and rules.unless.search(draft, lowered, texts.present))
+        said_in_context = bool(rules and rules.context and rules.context.search(
+            texts.context, texts.lowered_context, texts.context_present))
+        signal = guideline.offline.customer
+        customer_shows_it = bool(signal and texts.context
+                                 and getattr(signals, signal) >= self._customer_bar(signal))
+        # A guideline that answers a state of the customer's (upset, giving feedback) flags no
+        # sentence when their message, given, shows no sign of it: a cold or plain sentence
+        # then misses nothing. (On blind_v11-v13, with a model trained on none of them, this
+        # removed five false alarms and missed one draft that needed work.)
+        calls_for_it = not signal or not texts.context or customer_shows_it or said_in_context
         hits: list[Hit] = []
         if rules and not excused:
             for start, end in rules.patterns.spans(draft, lowered, texts.present):
                 text = draft[start:end]
                 lead = len(text) - len(text.lstrip())
                 hits.append(Hit(guideline.id, start + lead, start + len(text.rstrip())))
-        if not excused and guideline.id in self.detector.guideline_ids \
-                and self._customer_calls_for(guideline, texts, lang, signals):
+        if not excused and calls_for_it and guideline.id in self.detector.guideline_ids:
             threshold = self._threshold(guideline.id, signals)
             for sentence, scores in scored:
                 if scores[guideline.id] < threshold or \
@@ -308,13 +317,8 @@ class OfflineReviewer:
                 if not any(sentence.start <= h.start < end for h in hits):
                     hits.append(Hit(guideline.id, sentence.start, end))
         if rules and rules.required:
-            said_in_context = bool(rules.context
-                                   and rules.context.search(texts.context, texts.lowered_context,
-                                                            texts.context_present))
-            expected = said_in_context if rules.context else not guideline.offline.customer
-            signal = guideline.offline.customer
-            if signal and texts.context and \
-                    getattr(signals, signal) >= self._customer_bar(signal):
+            expected = said_in_context if rules.context else not signal
+            if customer_shows_it:
                 expected = True
             if expected and signal == "upset" and \
                     self._thanks_for_feedback(texts, lang, signals, scored):
@@ -329,22 +333,6 @@ class OfflineReviewer:
                 if opening:
                     hits.append(Hit(guideline.id, opening.start, opening.end, missing=True))
         return hits
-
-    def _customer_calls_for(self, guideline: Guideline, texts: _Texts, lang: str,
-                            signals: CustomerSignals) -> bool:
-        """False when the guideline answers a state of the customer's (upset, giving
-        feedback) and their message, when given, shows no sign of it, by the classifier or
-        the guideline's phrases: then a cold or plain sentence misses nothing. (On blind_v11,
-        v12 and v13, with a model trained on none of them, this removed five false alarms
-        and missed one draft that needed work.)"""
-        signal = guideline.offline.customer
-        if not signal or not texts.context:
-            return True
-        if getattr(signals, signal) >= self._customer_bar(signal):
-            return True
-        rules = self._rules_for(guideline.id, lang)
-        return bool(rules and rules.context and rules.context.search(
-            texts.context, texts.lowered_context, texts.context_present))
 
     def _thanks_for_feedback(self, texts: _Texts, lang: str, signals: CustomerSignals,
                              scored: list[_Scored]) -> bool:
