@@ -23,6 +23,7 @@ from types import FrameType
 
 from bot.coaching.coach import Coach
 from bot.jobs.queue import JobQueue
+from bot.jobs.slots import set_aside
 from bot.settings import ConfigError, Settings
 from bot.slack.app import LISTENER_THREADS, build_app
 from bot.slack.clients import RetryPolicy
@@ -82,6 +83,7 @@ class Runtime:
             coach = Coach.build(
                 settings.model_settings() if settings.uses_model else None,
                 settings.guidelines_file,
+                waiting=set_aside,
             )
             report_model_status(coach)
         self._review_pool = WorkPool(settings.workers, "review")
@@ -306,7 +308,7 @@ def run_worker(settings: Settings, concurrency: int | None = None) -> int:
     configure_logging(settings)
     yield_cpu_to_acks(settings.worker_nice)
     coach = Coach.build(settings.model_settings() if settings.uses_model else None,
-                        settings.guidelines_file)
+                        settings.guidelines_file, waiting=set_aside)
     report_model_status(coach)
     services = Services(coach=coach, storage=storage, settings=settings)
     queue = PostgresQueue(storage.engine.url)

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     #: How much ``tone-coach worker`` lowers its own CPU priority (Unix ``nice``), so that on
     #: a machine it shares with ``serve``, Slack's acks get the CPU first; 0 keeps it as is.
     worker_nice: int = Field(10, ge=0, le=19, **_env("TONE_COACH_WORKER_NICE"))
+    #: Reviews of one process that work at once (the others wait their turn, or wait on the
+    #: model or Slack, which needs no slot): see bot/jobs/slots.py.
+    review_slots: int = Field(4, ge=1, le=1024, **_env("TONE_COACH_REVIEW_SLOTS"))
     #: Where the embedded (SQLite) set-up keeps its review jobs; None: beside the database.
     jobs_dir: str | None = Field(None, **_env("TONE_COACH_JOBS_DIR"))
     shared_channels: SharedChannels = Field("private", **_env("TONE_COACH_SHARED_CHANNELS"))

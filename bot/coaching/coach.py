@@ -6,6 +6,8 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from cachetools import LRUCache
@@ -69,16 +71,21 @@ class Coach:
 
     @classmethod
     def build(
-        cls, model: ModelSettings | None, guidelines_file: Path | None = None
+        cls,
+        model: ModelSettings | None,
+        guidelines_file: Path | None = None,
+        *,
+        waiting: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> Coach:
         """The offline coach when ``model`` is None, else the LLM with the offline fallback.
+        ``waiting`` is entered while a thread waits for the model (see :class:`LLMReviewer`).
 
         Raises GuidelineError or PromptError, naming the file, when a data file is broken.
         """
         guidelines = load_guidelines(guidelines_file)
         if model is None:
             return cls(guidelines)
-        return cls(guidelines, LLMReviewer(guidelines, load_prompts(), model))
+        return cls(guidelines, LLMReviewer(guidelines, load_prompts(), model, waiting=waiting))
 
     @property
     def engine(self) -> str:

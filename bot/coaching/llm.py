@@ -7,9 +7,12 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Literal
 
+import httpx2
 import openai
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception
@@ -232,6 +235,36 @@ class _ServerAwareWait:
         return asked if asked is not None else self._backoff(state)
 
 
+class _ThreadClients:
+    """One SDK client per thread, all with the same settings and TLS context.
+
+    httpx's connection pool looks at every connection it holds, with a system call for each
+    idle one, whenever a request starts and whenever a response is closed. With fifty reviews
+    in flight through one client that scan cost more CPU than building the requests (about a
+    sixth of a review's CPU, measured with yappi), and it grows with the burst. A thread's own
+    client holds one connection, kept alive between its reviews.
+    """
+
+    def __init__(self, settings: ModelSettings) -> None:
+        # Loading the CA certificates takes ~20 ms; done once, it makes a client 0.2 ms.
+        self._tls = httpx2.create_ssl_context()
+        self.template = openai.OpenAI(
+            api_key=settings.api_key or "not-needed",
+            base_url=settings.base_url,
+            max_retries=0,  # tenacity retries; two layers would multiply the attempts
+            timeout=settings.request_timeout,
+            http_client=openai.DefaultHttpxClient(verify=self._tls),
+        )
+        self._local = threading.local()
+
+    def get(self) -> openai.OpenAI:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self.template.copy(http_client=openai.DefaultHttpxClient(verify=self._tls))
+            self._local.client = client
+        return client
+
+
 class LLMReviewer:
     """Review drafts with a chat model; personal data never leaves unmasked."""
 
@@ -241,16 +274,21 @@ class LLMReviewer:
         prompts: Prompts,
         settings: ModelSettings,
         client: openai.OpenAI | None = None,
+        waiting: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
+        """``waiting`` is entered around each request to the model, while the calling thread
+        only waits for the answer: a caller that limits how many threads work at once lets
+        another one work meanwhile."""
         self.guidelines = guidelines
+        self._waiting = waiting
         self.prompts = prompts
         self.settings = settings
-        self.client = client or openai.OpenAI(
-            api_key=settings.api_key or "not-needed",
-            base_url=settings.base_url,
-            max_retries=0,  # tenacity retries; two layers would multiply the attempts
-            timeout=settings.request_timeout,
-        )
+        if client is not None:  # tests and callers that bring their own client
+            self._clients: _ThreadClients | None = None
+            self._client = client
+        else:
+            self._clients = _ThreadClients(settings)
+            self._client = self._clients.template
         # One system message per language (it carries that language's examples), each the
         # same from request to request so that providers can cache it.
         self._systems = {lang: prompts.system_message(guidelines, lang) for lang in LANGUAGES}
@@ -258,6 +296,11 @@ class LLMReviewer:
     @property
     def model(self) -> str:
         return self.settings.model
+
+    @property
+    def client(self) -> openai.OpenAI:
+        """The SDK client for the calling thread."""
+        return self._clients.get() if self._clients is not None else self._client
 
     def review(self, draft: str, context: str | None = None) -> Review:
         """Ask the model for a review; raise :class:`ModelUnavailable` if none comes in time.
@@ -356,9 +399,10 @@ class LLMReviewer:
                 **self._format(),
             }
             try:
-                return self.client.post("/chat/completions", body=body, cast_to=bytes,
-                                        options={"timeout": timeout,
-                                                 "security": {"bearer_auth": True}})
+                with self._waiting():
+                    return self.client.post("/chat/completions", body=body, cast_to=bytes,
+                                            options={"timeout": timeout,
+                                                     "security": {"bearer_auth": True}})
             except openai.BadRequestError as exc:
                 parameter = refused_parameter(exc)
                 if parameter is None or parameter in REFUSED_PARAMETERS.get(self.model):

@@ -24,6 +24,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
+from bot.jobs.slots import set_aside
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,18 +114,36 @@ def _method(url: str) -> str:
 ClientForTeam = Callable[[str], WebClient | None]
 
 
+class _WaitingWebClient(WebClient):
+    """A Web API client whose calls (and their retries' waits) set the review's work slot
+    aside: Slack answers in tens or hundreds of milliseconds, time another review can use."""
+
+    def api_call(self, *args: Any, **kwargs: Any) -> Any:
+        with set_aside():
+            return super().api_call(*args, **kwargs)
+
+
+class _WaitingWebhookClient(WebhookClient):
+    """A ``response_url`` client that sets the work slot aside as :class:`_WaitingWebClient`."""
+
+    def send_dict(self, *args: Any, **kwargs: Any) -> Any:
+        with set_aside():
+            return super().send_dict(*args, **kwargs)
+
+
 def web_client(
     api_url: str | None, token: str | None = None, policy: RetryPolicy | None = None
 ) -> WebClient:
     """A Web API client that waits out Slack's faults before giving up."""
     kwargs = {"base_url": api_url} if api_url else {}
-    return WebClient(token=token, retry_handlers=[SlackFaultRetry(policy)], timeout=15,
-                     **kwargs)
+    return _WaitingWebClient(token=token, retry_handlers=[SlackFaultRetry(policy)], timeout=15,
+                             **kwargs)
 
 
 def response_url_client(response_url: str, policy: RetryPolicy | None = None) -> WebhookClient:
     """A client for one ``response_url`` (slash commands, shortcuts), with the same retries."""
-    return WebhookClient(response_url, timeout=15, retry_handlers=[SlackFaultRetry(policy)])
+    return _WaitingWebhookClient(response_url, timeout=15,
+                                 retry_handlers=[SlackFaultRetry(policy)])
 
 
 class SlackClients:

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.jobs.claims import DeliveryClaims
 from bot.jobs.job import ReviewJob, TryLater
+from bot.jobs.slots import WorkSlots
 from bot.slack.audience import Audience, audience_in
 from bot.slack.blocks import working_message
 from bot.slack.clients import RetryPolicy
@@ -46,6 +47,7 @@ class ReviewJobRunner:
                  policy: RetryPolicy | None = None) -> None:
         self.services = services
         self.claims = claims or DeliveryClaims(services.storage)
+        self.slots = WorkSlots(services.settings.review_slots)
         self.policy = policy
         # Set at shutdown once the drain time is over: a review finishing after that was
         # already abandoned (its author told), so its job must stay and run again.
@@ -56,6 +58,10 @@ class ReviewJobRunner:
     def run(self, job: ReviewJob, *, resumed: bool) -> None:
         # In the web process, reviews give way while a burst of requests is being answered.
         self.services.ack_first.wait_for_quiet()
+        with self.slots.hold():
+            self._run(job, resumed)
+
+    def _run(self, job: ReviewJob, resumed: bool) -> None:
         if self.claims.done(job.key):
             log.info("review %s was already posted; skipping", job.label())
             return

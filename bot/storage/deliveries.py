@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.storage.database import Database, utc
 from bot.storage.schema import Delivery
@@ -17,6 +17,7 @@ class DeliveryClaims:
         self.db = db
         # Built once: building the statement cost more CPU than running it.
         self._claim = db.insert(Delivery).on_conflict_do_nothing(index_elements=["key"])
+        self._done = select(Delivery.key).where(Delivery.key == bindparam("key"))
 
     def claim(self, key: str, *, now: datetime | None = None) -> bool:
         """True for the one caller, in any process, that should handle this Slack delivery.
@@ -30,6 +31,5 @@ class DeliveryClaims:
 
     def done(self, key: str) -> bool:
         """True when a delivery with this ``key`` was claimed (its review was posted)."""
-        statement = select(Delivery.key).where(Delivery.key == key)
         with self.db.reading() as connection:
-            return connection.execute(statement).first() is not None
+            return connection.execute(self._done, {"key": key}).first() is not None

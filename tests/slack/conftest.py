@@ -16,6 +16,7 @@ from bot.coaching.coach import Coach
 from bot.coaching.guidelines import load_guidelines
 from bot.coaching.llm import LLMReviewer, ModelSettings
 from bot.coaching.prompts import load_prompts
+from bot.jobs.slots import set_aside
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.clients import RetryPolicy
@@ -106,7 +107,9 @@ def llm_coach(model: FakeOpenAI, **settings) -> Coach:
     guidelines = load_guidelines()
     options = {"model": "fake-model", "base_url": model.base_url, "api_key": "sk-test",
                "request_timeout": 2.0, "deadline": 3.0, **settings}
-    return Coach(guidelines, LLMReviewer(guidelines, load_prompts(), ModelSettings(**options)))
+    # As the runtime builds it: a review waiting for the model sets its work slot aside.
+    return Coach(guidelines, LLMReviewer(guidelines, load_prompts(), ModelSettings(**options),
+                                         waiting=set_aside))
 
 
 @pytest.fixture
