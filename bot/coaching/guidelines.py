@@ -39,10 +39,14 @@ class OfflineRules(BaseModel):
     required: PatternSet = Field(default_factory=dict)
     #: Stock phrases that match `required` but do not satisfy it on their own.
     hollow: PatternSet = Field(default_factory=dict)
+    #: Phrases that clear the sentence they are in: one that takes the blame on us ("that's
+    #: our mistake"), or spares the customer the trouble, is no violation of the guideline,
+    #: whatever else in it looks like one.
+    spares: PatternSet = Field(default_factory=dict)
     #: A signal of the trained customer classifier that also makes `required` apply.
     customer: Literal["upset", "feedback", "rude"] | None = None
 
-    @field_validator("patterns", "unless", "context", "required", "hollow")
+    @field_validator("patterns", "unless", "context", "required", "hollow", "spares")
     @classmethod
     def _regexes_compile(cls, value: PatternSet) -> PatternSet:
         for lang, patterns in value.items():

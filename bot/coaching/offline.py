@@ -122,6 +122,7 @@ class _Rules:
     context: _PatternList
     required: _PatternList
     hollow: _PatternList
+    spares: _PatternList
 
 
 _Scored = tuple[Sentence, dict[str, float]]  # a sentence and its classifiers' scores
@@ -158,7 +159,7 @@ class OfflineReviewer:
         for guideline in guidelines.guidelines:
             rules = guideline.offline
             languages = (set(rules.patterns) | set(rules.required) | set(rules.context)
-                         | set(rules.unless) | set(rules.hollow))
+                         | set(rules.unless) | set(rules.hollow) | set(rules.spares))
             for lang in languages:
                 self._rules[guideline.id, lang] = _Rules(
                     _PatternList(rules.patterns.get(lang, [])),
@@ -166,6 +167,7 @@ class OfflineReviewer:
                     _PatternList(rules.context.get(lang, [])),
                     _PatternList(rules.required.get(lang, [])),
                     _PatternList(rules.hollow.get(lang, [])),
+                    _PatternList(rules.spares.get(lang, [])),
                 )
 
     def review(self, draft: str, context: str | None = None, language: str | None = None) -> Review:
@@ -271,6 +273,8 @@ class OfflineReviewer:
     def _flags(self, guideline_id: str, text: str, lang: str, signals: CustomerSignals) -> bool:
         """Whether a (rewritten) sentence would still be flagged for this guideline."""
         rules = self._rules_for(guideline_id, lang)
+        if rules and rules.spares.search(text, text.lower()):
+            return False
         if rules and rules.patterns.search(text, text.lower()):
             return True
         if guideline_id not in self.detector.guideline_ids:
@@ -316,6 +320,8 @@ class OfflineReviewer:
                 end = sentence.end
                 if not any(sentence.start <= h.start < end for h in hits):
                     hits.append(Hit(guideline.id, sentence.start, end))
+        if rules and rules.spares:
+            hits = [h for h in hits if not _spared(h, parts, rules.spares)]
         if rules and rules.required:
             expected = said_in_context if rules.context else not signal
             if customer_shows_it:
@@ -377,7 +383,7 @@ def required_phrases(guideline: Guideline, lang: str) -> Callable[[str], bool] |
         return None
     compiled = _Rules(_PatternList([]), _PatternList([]), _PatternList([]),
                       _PatternList(rules.required[lang]),
-                      _PatternList(rules.hollow.get(lang, [])))
+                      _PatternList(rules.hollow.get(lang, [])), _PatternList([]))
     return lambda text: _satisfied(compiled, _Texts(text, text.lower(), "", ""))
 
 
@@ -404,6 +410,14 @@ def _a_name(draft: str, match: re.Match[str], context: str) -> bool:
     after = draft[match.end():match.end() + 1]
     return (bool(before) and before in _QUOTES and bool(after) and after in _QUOTES) \
         or match.group(0) in context
+
+
+def _spared(hit: Hit, parts: list[Sentence], spares: _PatternList) -> bool:
+    """The hit lies in a sentence that one of the guideline's ``spares`` clears."""
+    for sentence in parts:
+        if sentence.start <= hit.start < sentence.end:
+            return spares.search(sentence.text, sentence.text.lower())
+    return False
 
 
 def _opening_sentence(parts: list[Sentence]) -> Sentence | None:

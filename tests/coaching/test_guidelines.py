@@ -63,10 +63,11 @@ def test_a_missing_language_names_file_guideline_and_field(tmp_path):
     assert "et" in message
 
 
-def test_a_broken_pattern_is_refused_with_its_place(tmp_path):
+@pytest.mark.parametrize("field", ["patterns", "spares"])
+def test_a_broken_pattern_is_refused_with_its_place(tmp_path, field):
     data = bundled()
-    data["guidelines"][0]["offline"]["patterns"]["ru"].append("(unclosed")
-    with pytest.raises(GuidelineError, match=r"'dont-argue'.*offline\.patterns.*unclosed"):
+    data["guidelines"][0]["offline"][field]["ru"].append("(unclosed")
+    with pytest.raises(GuidelineError, match=rf"'dont-argue'.*offline\.{field}.*unclosed"):
         load_guidelines(write(tmp_path, data))
 
 

@@ -214,3 +214,28 @@ def test_a_short_plain_sentence_is_not_flagged_by_the_classifiers_alone(reviewer
     draft = f"Hi Ana,\n\n{short} Your order 4471 ships on Monday.\n\nBest,\nTom"
     review = reviewer.review(draft, "Can I still change the delivery address?")
     assert not [f for f in review.findings if f.quote == short]
+
+
+@pytest.mark.parametrize("draft", [
+    "The tour was cancelled because we didn't sell enough places, but that's our problem, "
+    "not yours.",
+    "Actually, there's good news: the export is already in the app under Reports.",
+    "Нет, вы ничего не сделали не так, письмо просто задержалось у нас.",
+    "Ні, ви нічого не зробили не так, лист просто затримався в нас.",
+    "Wiem, że nie jest to jasno napisane w regulaminie, więc zwróciłam Pani 12 zł.",
+    "Hea uudis: teie tellimus pole tegelikult kadunud, see on lihtsalt teises laos.",
+    "Tellimus jäi lattu seisma, sest toode oli valesti märgitud; see on meie viga.",
+    "Zwrotami zajmuje się sprzedawca, ale nie musi Pan kontaktować się z nim samodzielnie.",
+])
+def test_a_sentence_taking_the_blame_or_the_trouble_on_us_is_spared(reviewer, draft):
+    # Each of these was flagged (for arguing, blaming, a jab or passing the buck) before the
+    # guidelines' `spares` phrases cleared the sentence.
+    assert reviewer.review(draft, "Why is my bill higher this month?").verdict == "ok"
+
+
+@pytest.mark.parametrize("draft", [
+    "Nie, to nie jest nasz błąd. W historii widać, że wybrał Pan 12:51.",
+    "It's not our mistake, you picked the wrong date yourself.",
+])
+def test_denying_the_blame_is_not_taking_it(reviewer, draft):
+    assert {"dont-argue", "no-blame"} <= ids(reviewer.review(draft, "Why was I charged?"))
