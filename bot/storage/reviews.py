@@ -40,12 +40,6 @@ class ReviewRepository:
             "created_at": utc(now),
         }
         with self.db.connection() as connection:
-            if self.db.dialect == "postgresql":
-                # Every review of one author adds to the same roll-up rows, which stay locked
-                # until the commit; not waiting for the disk there cut a burst's end-to-end
-                # p99 (the rows queue behind each other's commits). A PostgreSQL crash may
-                # lose the last moments of statistics, never a review or a delivery claim.
-                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             review_id = connection.execute(_INSERT_REVIEW, values).scalar_one()
             # dict.fromkeys: each guideline once, in the order it was first reported.
             # Each finding carries its review's workspace, author and time (see Finding).
