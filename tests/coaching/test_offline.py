@@ -226,6 +226,10 @@ def test_a_short_plain_sentence_is_not_flagged_by_the_classifiers_alone(reviewer
     "Hea uudis: teie tellimus pole tegelikult kadunud, see on lihtsalt teises laos.",
     "Tellimus jäi lattu seisma, sest toode oli valesti märgitud; see on meie viga.",
     "Zwrotami zajmuje się sprzedawca, ale nie musi Pan kontaktować się z nim samodzielnie.",
+    "Согласна, строчка в квитанции сейчас почти ничего не объясняет.",
+    "Ми погано про це попередили, тому Ваша реакція цілком зрозуміла.",
+    "You're right, the new menu doesn't make it easy to find the export.",
+    "Rozumiem, jak to niepokoi: status mówi doręczono, a paczki nie ma.",
 ])
 def test_a_sentence_taking_the_blame_or_the_trouble_on_us_is_spared(reviewer, draft):
     # Each of these was flagged (for arguing, blaming, a jab or passing the buck) before the
@@ -239,3 +243,8 @@ def test_a_sentence_taking_the_blame_or_the_trouble_on_us_is_spared(reviewer, dr
 ])
 def test_denying_the_blame_is_not_taking_it(reviewer, draft):
     assert {"dont-argue", "no-blame"} <= ids(reviewer.review(draft, "Why was I charged?"))
+
+
+def test_agreeing_and_then_contradicting_is_still_arguing(reviewer):
+    draft = "I understand, but that's simply not true, the fee was always there."
+    assert "dont-argue" in ids(reviewer.review(draft, "Why was I charged?"))
