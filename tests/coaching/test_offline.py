@@ -248,3 +248,18 @@ def test_denying_the_blame_is_not_taking_it(reviewer, draft):
 def test_agreeing_and_then_contradicting_is_still_arguing(reviewer):
     draft = "I understand, but that's simply not true, the fee was always there."
     assert "dont-argue" in ids(reviewer.review(draft, "Why was I charged?"))
+
+
+@pytest.mark.parametrize(("context", "draft"), [
+    ("Було б зручно, якби застосунок дозволяв експортувати дані в таблицю, зараз доводиться "
+     "копіювати все вручну.",
+     "Цінуємо, що знайшли час поділитися пропозицією: експорт у таблицю вже є в плані на весну."),
+    ("Fajnie by było, gdyby aplikacja pozwalała eksportować dane do arkusza, teraz muszę "
+     "wszystko przepisywać ręcznie.",
+     "Dobrze, że Pan o tym napisał: eksport do arkusza mamy w planach na wiosnę."),
+    ("It would be great if the app let me export my data to a spreadsheet, right now I have "
+     "to copy everything by hand.",
+     "I'm glad you raised this: export to a spreadsheet is planned for the spring release."),
+])
+def test_being_glad_the_customer_wrote_thanks_them_for_the_feedback(reviewer, context, draft):
+    assert "thank-feedback" not in ids(reviewer.review(draft, context))
