@@ -263,3 +263,25 @@ def test_agreeing_and_then_contradicting_is_still_arguing(reviewer):
 ])
 def test_being_glad_the_customer_wrote_thanks_them_for_the_feedback(reviewer, context, draft):
     assert "thank-feedback" not in ids(reviewer.review(draft, context))
+
+
+@pytest.mark.parametrize("draft", [
+    "After online check-in the booking system locks extra services, that's how it is set up."
+    "\n\n1. Open *My trips* in the app.\n2. Tap *Extras* and choose a bag.",
+    "Po odprawie online system blokuje zmiany w usługach dodatkowych. Aktualne opcje można "
+    "sprawdzić w aplikacji w zakładce Rezerwacje.",
+    "Our policy has a 29-minute grace period, after which the system adds a day. I've waived "
+    "the extra day, so you'll see €43 back on your card this week.",
+])
+def test_a_rule_explained_with_steps_or_what_was_done_leads_with_a_solution(reviewer, draft):
+    assert "solution-first" not in ids(reviewer.review(draft, "Why can't I add luggage?"))
+
+
+@pytest.mark.parametrize("draft", [
+    "Pärast piletite väljastamist süsteem nimemuudatusi ei võimalda. Nime saab muuta ainult "
+    "enne broneeringu kinnitamist.",
+    "После регистрации система не позволяет менять услуги. Изменить их можно только до "
+    "регистрации.",
+])
+def test_what_could_only_have_been_done_before_is_no_next_step(reviewer, draft):
+    assert "solution-first" in ids(reviewer.review(draft, "Why can't I add luggage?"))
