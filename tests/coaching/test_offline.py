@@ -285,3 +285,8 @@ def test_a_rule_explained_with_steps_or_what_was_done_leads_with_a_solution(revi
 ])
 def test_what_could_only_have_been_done_before_is_no_next_step(reviewer, draft):
     assert "solution-first" in ids(reviewer.review(draft, "Why can't I add luggage?"))
+
+
+def test_saying_i_will_handle_it_myself_is_taking_ownership(reviewer):
+    draft = "Извините, что пришлось ходить между поддержками, — дальше этим займусь я сам."
+    assert "ownership" not in ids(reviewer.review(draft, "Меня уже трижды переключали!"))
