@@ -283,12 +283,9 @@ class LLMReviewer:
         self._waiting = waiting
         self.prompts = prompts
         self.settings = settings
-        if client is not None:  # tests and callers that bring their own client
-            self._clients: _ThreadClients | None = None
-            self._client = client
-        else:
-            self._clients = _ThreadClients(settings)
-            self._client = self._clients.template
+        # Tests and callers may bring their own client; otherwise each thread gets one.
+        self._client = client
+        self._clients = _ThreadClients(settings) if client is None else None
         # One system message per language (it carries that language's examples), each the
         # same from request to request so that providers can cache it.
         self._systems = {lang: prompts.system_message(guidelines, lang) for lang in LANGUAGES}
@@ -300,7 +297,10 @@ class LLMReviewer:
     @property
     def client(self) -> openai.OpenAI:
         """The SDK client for the calling thread."""
-        return self._clients.get() if self._clients is not None else self._client
+        if self._clients is not None:
+            return self._clients.get()
+        assert self._client is not None
+        return self._client
 
     def review(self, draft: str, context: str | None = None) -> Review:
         """Ask the model for a review; raise :class:`ModelUnavailable` if none comes in time.

@@ -28,7 +28,6 @@ class WorkSlots:
     def __init__(self, count: int) -> None:
         if count < 1:
             raise ValueError("WorkSlots needs at least one slot")
-        self.count = count
         self._free = threading.Semaphore(count)
 
     @contextmanager
