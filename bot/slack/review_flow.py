@@ -164,7 +164,8 @@ class ReviewService:
             fallback=review.fallback,
         )
         try:
-            return self.storage.reviews.record(record)
+            # Queued, not written: the row follows the review (see bot/storage/recorder.py).
+            return self.storage.recorder.add(record)
         except Exception:  # a stats row must never cost the agent their review
             log.exception("could not record a review")
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import Connection, delete, func, select, update
@@ -24,11 +25,15 @@ from bot.storage.schema import (
 class PersonalDataStore:
     """Reads and erases one person's rows in one workspace, and nobody else's."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database,
+                 written_first: Callable[[], object] = lambda: None) -> None:
         self.db = db
+        # Rows still on their way in (see recorder.py) are the person's too.
+        self._written_first = written_first
 
     def collect(self, team_id: str, user_id: str) -> PersonalData:
         """The person's reviews (newest first, with guideline ids), votes and settings changes."""
+        self._written_first()
         with self.db.transaction() as session:
             reviews = session.scalars(
                 select(Review)
@@ -78,6 +83,7 @@ class PersonalDataStore:
         still says what changed and when, but no longer who did it. Other people's votes on
         the person's reviews go with the reviews, so they are taken out of the voters' counts.
         """
+        self._written_first()
         own_reviews = select(Review.id).where(Review.team_id == team_id)
         theirs = own_reviews.where(Review.user_id == user_id)
         with self.db.transaction() as session:

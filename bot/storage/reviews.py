@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, func, insert, select
@@ -11,8 +15,49 @@ from bot.storage.database import Database, utc
 from bot.storage.records import ReviewRecord, StoredReview
 from bot.storage.schema import Feedback, Finding, Review
 
-#: Built once: building an INSERT from a dict of values costs more than running it.
-_INSERT_REVIEW = insert(Review).returning(Review.id)
+
+class _ReviewIds:
+    """Review ids made by the app, Snowflake-style: milliseconds since 2026 (41 bits), this
+    process's random number (12 bits), a sequence within the millisecond (10 bits).
+
+    Made here rather than by the database so that a review can be posted, vote buttons and
+    all, before its row is written. Ids grow with time, never repeat within a process, and
+    fit in a signed 64-bit integer until 2095. Two processes collide only if they drew the
+    same number (1 in 4,096) and make an id in the same millisecond with the same sequence.
+    """
+
+    EPOCH_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process = secrets.randbits(12)
+        self._last_ms = 0
+        self._sequence = 0
+
+    def __call__(self) -> int:
+        with self._lock:
+            now_ms = time.time_ns() // 1_000_000 - self.EPOCH_MS
+            if now_ms > self._last_ms:
+                self._last_ms, self._sequence = now_ms, 0
+            else:  # the same millisecond, or the clock stepped back: keep counting
+                self._sequence += 1
+                if self._sequence == 1 << 10:  # more than 1,024 in a millisecond: borrow one
+                    self._last_ms, self._sequence = self._last_ms + 1, 0
+            return self._last_ms << 22 | self._process << 10 | self._sequence
+
+
+new_review_id = _ReviewIds()
+
+
+def _columns(record: ReviewRecord) -> dict:
+    return {
+        "team_id": record.team_id, "channel_id": record.channel_id,
+        "user_id": record.user_id, "entry_point": record.entry_point,
+        "verdict": record.verdict, "engine": record.engine, "model": record.model,
+        "latency_ms": record.latency_ms, "prompt_tokens": record.prompt_tokens,
+        "completion_tokens": record.completion_tokens, "cached_tokens": record.cached_tokens,
+        "reasoning_tokens": record.reasoning_tokens, "fallback": record.fallback,
+    }
 
 
 class ReviewRepository:
@@ -21,46 +66,40 @@ class ReviewRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def record(self, record: ReviewRecord, *, now: datetime | None = None) -> int:
+    def record(self, record: ReviewRecord, *, review_id: int | None = None,
+               now: datetime | None = None) -> int:
         """Keep a review's metadata and guideline ids; return its id (for feedback buttons)."""
-        values = {
-            "team_id": record.team_id,
-            "channel_id": record.channel_id,
-            "user_id": record.user_id,
-            "entry_point": record.entry_point,
-            "verdict": record.verdict,
-            "engine": record.engine,
-            "model": record.model,
-            "latency_ms": record.latency_ms,
-            "prompt_tokens": record.prompt_tokens,
-            "completion_tokens": record.completion_tokens,
-            "cached_tokens": record.cached_tokens,
-            "reasoning_tokens": record.reasoning_tokens,
-            "fallback": record.fallback,
-            "created_at": utc(now),
-        }
-        with self.db.connection() as connection:
-            review_id = connection.execute(_INSERT_REVIEW, values).scalar_one()
+        review_id = review_id or new_review_id()
+        self.record_many([(review_id, record, utc(now))])
+        return review_id
+
+    def record_many(self, reviews: Sequence[tuple[int, ReviewRecord, datetime]]) -> None:
+        """Keep several reviews, each ``(id, record, created_at)``, in one transaction, with
+        the digest's counts of them: one commit, and one statement per table, for a burst."""
+        if not reviews:
+            return
+        rows, findings = [], []
+        for review_id, record, created_at in reviews:
+            rows.append({"id": review_id, **_columns(record), "created_at": created_at})
             # dict.fromkeys: each guideline once, in the order it was first reported.
             # Each finding carries its review's workspace, author and time (see Finding).
-            guidelines = list(dict.fromkeys(record.guidelines))
-            findings = [
+            findings += [
                 {"review_id": review_id, "guideline_id": guideline, "position": position,
                  "team_id": record.team_id, "user_id": record.user_id,
-                 "created_at": values["created_at"]}
-                for position, guideline in enumerate(guidelines)
+                 "created_at": created_at}
+                for position, guideline in enumerate(dict.fromkeys(record.guidelines))
             ]
+        with self.db.connection() as connection:
+            connection.execute(insert(Review), rows)
             if findings:
                 connection.execute(insert(Finding), findings)
             # The digest's counts, in the same transaction: they never disagree with reviews.
-            rollup.add_review(
-                connection, self.db.insert, team_id=record.team_id, user_id=record.user_id,
-                entry_point=record.entry_point, engine=record.engine,
-                fine=record.verdict == "ok", fallback=record.fallback,
-                latency_ms=record.latency_ms, created_at=values["created_at"],
-                guidelines=guidelines,
-            )
-            return review_id
+            rollup.add_reviews(connection, self.db.insert, [
+                rollup.Counted(record.team_id, record.user_id, record.entry_point,
+                               record.engine, record.verdict == "ok", record.fallback,
+                               record.latency_ms, created_at,
+                               tuple(dict.fromkeys(record.guidelines)))
+                for _, record, created_at in reviews])
 
     def record_feedback(
         self, review_id: int, user_id: str, helpful: bool, *, now: datetime | None = None

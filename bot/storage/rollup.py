@@ -120,24 +120,52 @@ def histogram_median(counts: Sequence[int]) -> float | None:
     return float(LATENCY_EDGES_MS[-1])  # unreachable with non-negative counts
 
 
-def add_review(connection: Connection, insert: Any, *, team_id: str, user_id: str,
-               entry_point: str, engine: str, fine: bool, fallback: bool, latency_ms: int,
-               created_at: datetime, guidelines: Sequence[str]) -> None:
-    """Count one stored review (and its distinct guideline findings) in both its buckets."""
-    counts = {"checked": 1, "fine": int(fine), "fallbacks": int(fallback),
-              latency_column(latency_ms): 1}
-    key = {"team_id": team_id, "user_id": user_id, "entry_point": entry_point,
-           "engine": engine}
+@dataclass(frozen=True)
+class Counted:
+    """One stored review as the roll-up counts it (guidelines: distinct, as reported)."""
+
+    team_id: str
+    user_id: str
+    entry_point: str
+    engine: str
+    fine: bool
+    fallback: bool
+    latency_ms: int
+    created_at: datetime
+    guidelines: tuple[str, ...] = ()
+
+
+REVIEW_COUNTERS = ("checked", "fine", "fallbacks", *LATENCY_COLUMNS)
+
+
+def add_reviews(connection: Connection, insert: Any, reviews: Sequence[Counted]) -> None:
+    """Count stored reviews (and their findings) in both their buckets: one statement per
+    table, whatever the number of reviews, with the counts of reviews that share a row
+    summed first."""
+    review_rows: dict[tuple, dict[str, int]] = {}
+    finding_rows: dict[tuple, int] = {}
+    for review in reviews:
+        for span, start in buckets(review.created_at):
+            key = (review.team_id, review.user_id, review.entry_point, review.engine, span,
+                   start)
+            counts = review_rows.setdefault(key, dict.fromkeys(REVIEW_COUNTERS, 0))
+            counts["checked"] += 1
+            counts["fine"] += int(review.fine)
+            counts["fallbacks"] += int(review.fallback)
+            counts[latency_column(review.latency_ms)] += 1
+            for guideline in review.guidelines:
+                finding = (review.team_id, review.user_id, guideline, span, start)
+                finding_rows[finding] = finding_rows.get(finding, 0) + 1
+    # Sorted: concurrent writers then lock the same rows in the same order (no deadlock).
+    names = ("team_id", "user_id", "entry_point", "engine", "span", "bucket")
     _increment(connection, insert, review_rollup,
-               [{**key, "span": span, "bucket": start, **counts}
-                for span, start in buckets(created_at)])
-    if guidelines:
-        _increment(connection, insert, finding_rollup, [
-            {"team_id": team_id, "user_id": user_id, "guideline_id": guideline, "span": span,
-             "bucket": start, "findings": 1}
-            # Sorted: concurrent writers then lock the same rows in the same order.
-            for guideline in sorted(guidelines) for span, start in buckets(created_at)
-        ])
+               [{**dict(zip(names, key, strict=True)), **counts}
+                for key, counts in sorted(review_rows.items())])
+    if finding_rows:
+        names = ("team_id", "user_id", "guideline_id", "span", "bucket")
+        _increment(connection, insert, finding_rollup,
+                   [{**dict(zip(names, key, strict=True)), "findings": count}
+                    for key, count in sorted(finding_rows.items())])
 
 
 def add_votes(connection: Connection, insert: Any, *, team_id: str, voter: str,

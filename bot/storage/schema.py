@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
@@ -38,6 +39,10 @@ from bot.storage.records import (
     WATCH_MODES,
     WEEKDAYS,
 )
+
+# 64-bit on PostgreSQL; SQLite's INTEGER PRIMARY KEY (the rowid) already is, and BIGINT there
+# would not be the rowid.
+REVIEW_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 SLACK_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
 
@@ -115,7 +120,8 @@ class Review(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Made by the app (see bot/storage/reviews.py), so a review is posted before it is stored.
+    id: Mapped[int] = mapped_column(REVIEW_ID, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
@@ -145,7 +151,7 @@ class Finding(Base):
     __table_args__ = (Index(None, "team_id", "created_at", "guideline_id", "user_id"),)
 
     review_id: Mapped[int] = mapped_column(
-        ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
+        REVIEW_ID, ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
     )
     guideline_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Keeps the order the reviewer reported them in.
@@ -161,7 +167,7 @@ class Feedback(Base):
     __tablename__ = "review_feedback"
 
     review_id: Mapped[int] = mapped_column(
-        ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
+        REVIEW_ID, ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     helpful: Mapped[bool]

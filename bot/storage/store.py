@@ -13,6 +13,7 @@ from bot.storage.deliveries import DeliveryClaims
 from bot.storage.digests import DigestRepository
 from bot.storage.errors import StorageError
 from bot.storage.personal import PersonalDataStore
+from bot.storage.recorder import ReviewRecorder
 from bot.storage.reviews import ReviewRepository
 from bot.storage.rollup import DAY, QUARTER
 from bot.storage.schema import Delivery, DigestDelivery, Review, finding_rollup, review_rollup
@@ -30,9 +31,9 @@ _oauth_states = table("slack_oauth_states", column("expire_at"))
 
 
 class Storage:
-    """Everything Tone Coach keeps: ``reviews``, ``deliveries``, ``channels``, ``tips``,
-    ``settings_log``, ``personal_data``, ``digests`` and ``slack_oauth``, each a repository
-    over the one :class:`Database`."""
+    """Everything Tone Coach keeps: ``reviews`` (new ones written through ``recorder``),
+    ``deliveries``, ``channels``, ``tips``, ``settings_log``, ``personal_data``, ``digests``
+    and ``slack_oauth``, each a repository over the one :class:`Database`."""
 
     def __init__(
         self, url: str | None = None, *, retention_days: int = DEFAULT_RETENTION_DAYS
@@ -43,12 +44,14 @@ class Storage:
         self.retention_days = retention_days
         self.db = Database(url)
         self.reviews = ReviewRepository(self.db)
+        self.recorder = ReviewRecorder(self.reviews)  # review rows, written behind the review
         self.deliveries = DeliveryClaims(self.db)
         self.channels = WatchedChannels(self.db)
         self.tips = TipRepository(self.db)
         self.slack_oauth = SlackOAuthStores(self.db)
         self.settings_log = SettingsLog(self.db)  # who changed which channel's settings
-        self.personal_data = PersonalDataStore(self.db)  # one person's rows: my-data, forget-me
+        # One person's rows: my-data, forget-me.
+        self.personal_data = PersonalDataStore(self.db, written_first=self.recorder.flush)
         self.digests = DigestRepository(self.db)
 
     @property
@@ -74,6 +77,7 @@ class Storage:
         self.db.downgrade(revision)
 
     def close(self) -> None:
+        self.recorder.close()
         self.db.close()
 
     def purge(self, *, now: datetime | None = None) -> dict[str, int]:

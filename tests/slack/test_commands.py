@@ -33,6 +33,7 @@ def test_a_draft_is_acked_at_once_and_reviewed_privately(app, slack):
 def test_the_review_is_recorded_without_the_draft(app, slack):
     app.command(BAD_DRAFT, user="UANNA")
     slack.wait_for("response_url")
+    assert app.services.storage.recorder.flush(5)  # the row follows the posted review
     [stored] = app.services.storage.reviews.recent("T1", "UANNA")
     assert stored.verdict == "needs_work"
     assert stored.guidelines == ["dont-argue"]

@@ -43,6 +43,19 @@ def test_feedback_votes_are_stored_and_can_change(app, slack):
     assert rates["llm"] == (1.0, 1)
 
 
+def test_a_vote_that_comes_before_its_reviews_row_is_still_counted(app, slack):
+    """Rows are written behind the review; here the writer would wait 30 s for more rows,
+    so the vote itself must bring the row in."""
+    app.services.storage.recorder.gather_s = 30.0
+    app.command(BAD_DRAFT)
+    [review] = slack.wait_for("response_url")
+    buttons = next(b for b in review.args["blocks"] if b["type"] == "actions")
+    assert app.services.storage.recorder.pending() == 1
+    assert click(app, int(buttons["elements"][0]["value"]), "feedback_helpful").status == 200
+    slack.wait_for("response_url", count=2)
+    assert app.services.storage.reviews.helpful_rate_by_engine("T1")["llm"] == (1.0, 1)
+
+
 def test_app_home_shows_guidelines_and_the_users_recent_checks(app, slack):
     app.command(BAD_DRAFT, user="UANNA")
     slack.wait_for("response_url")

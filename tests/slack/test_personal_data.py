@@ -14,6 +14,7 @@ def review(app, slack, draft: str, user: str) -> int:
     app.command(draft, user=user, trigger=trigger)
     answer = slack.wait_for_response(trigger)[-1].args
     buttons = next(b for b in answer["blocks"] if b["type"] == "actions")
+    assert app.services.storage.recorder.flush(5)  # the review's row follows the review
     return int(buttons["elements"][0]["value"])
 
 

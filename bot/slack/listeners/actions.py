@@ -22,9 +22,13 @@ def register(app: App, services: Services) -> None:
         value = str(action.get("value", ""))
         if not value.isdigit():
             return
-        services.storage.reviews.record_feedback(
-            int(value), user, helpful=action.get("action_id") == FEEDBACK_HELPFUL
-        )
+        helpful = action.get("action_id") == FEEDBACK_HELPFUL
+        reviews = services.storage.reviews
+        if not reviews.record_feedback(int(value), user, helpful=helpful):
+            # The review's row may still be on its way in (bot/storage/recorder.py).
+            services.storage.recorder.flush(2.0)
+            if not reviews.record_feedback(int(value), user, helpful=helpful):
+                log.info("a vote on a review that is no longer kept was not counted")
         locale = (body.get("user") or {}).get("locale", "en")[:2]
         respond(response_type="ephemeral", replace_original=False,
                 text=message("thanks_for_vote", locale))

@@ -68,6 +68,7 @@ def home_view(
         {"type": "divider"},
         section("*Your recent checks*"),
     ]
+    storage.recorder.flush(1.0)  # a review just posted may still be on its way in
     recent = storage.reviews.recent(team_id, user_id, limit=5)
     if not recent:
         blocks.append(context_block("No checks yet: try `/tone-check` with your next reply."))
