@@ -45,6 +45,10 @@ class OfflineRules(BaseModel):
     spares: PatternSet = Field(default_factory=dict)
     #: A signal of the trained customer classifier that also makes `required` apply.
     customer: Literal["upset", "feedback", "rude"] | None = None
+    #: The classifier score from which a sentence with a smile in it (🙂, 😉, :wink:, ";)")
+    #: is flagged, when lower than the guideline's own threshold: a smile after a jab reads as
+    #: mockery, and the classifier alone scores such sentences too mildly.
+    smiley_threshold: float | None = Field(None, gt=0.0, lt=1.0)
 
     @field_validator("patterns", "unless", "context", "required", "hollow", "spares")
     @classmethod

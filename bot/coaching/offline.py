@@ -55,6 +55,15 @@ RUDE_CUSTOMER_EASING = 0.15
 #: upset customer (lower than the threshold that makes a thank-you expected): a sincere
 #: "thanks for the detail, that helps" answers a mildly upset report too.
 FEEDBACK_HINT = 0.2
+#: A smile in a sentence: an emoji from 😀 to 🙄, 🤣, 🤩, 🤭 or ☺, a Slack code for one, or an
+#: ASCII ":)", ";-)", ":D".
+SMILEY = re.compile(
+    "[\U0001F600-\U0001F644\U0001F923\U0001F929\U0001F92D\u263A]"
+    r"|:(?:slightly_smiling_face|smile|smiley|simple_smile|wink|upside_down_face|grin"
+    r"|grinning|blush|relieved|smirk|sweat_smile|joy|laughing|innocent|rolling_on_the_floor"
+    r"_laughing|face_with_rolling_eyes|star-struck|face_with_hand_over_mouth):"
+    r"|(?<!\w)[:;]-?[)D](?!\w)"
+)
 #: Sentences shorter than this are left to the patterns: a word or two gives the
 #: classifiers too little to go on.
 MIN_WORDS = 3
@@ -156,6 +165,9 @@ class OfflineReviewer:
         self.rewriter = Rewriter(guidelines)
         self._rules: dict[tuple[str, str], _Rules] = {}
         self._factors: dict[tuple[str, str], frozenset[str]] = {}
+        self._smiley_thresholds = {g.id: g.offline.smiley_threshold
+                                   for g in guidelines.guidelines
+                                   if g.offline.smiley_threshold is not None}
         for guideline in guidelines.guidelines:
             rules = guideline.offline
             languages = (set(rules.patterns) | set(rules.required) | set(rules.context)
@@ -260,11 +272,16 @@ class OfflineReviewer:
         patterns: _PatternList = getattr(rules, which)
         return patterns.search(texts.draft, texts.lowered_draft, texts.present)
 
-    def _threshold(self, guideline_id: str, signals: CustomerSignals) -> float:
+    def _threshold(self, guideline_id: str, signals: CustomerSignals, text: str = "") -> float:
+        """The classifier score from which ``text`` (a sentence) is flagged."""
         threshold = self.detector.threshold(guideline_id)
         if guideline_id == "stay-calm" and signals.rude >= self._customer_bar("rude"):
             threshold = max(0.5, threshold - RUDE_CUSTOMER_EASING)
-        return min(0.995, threshold + DRAFT_MARGINS.get(guideline_id, DRAFT_MARGIN))
+        threshold = min(0.995, threshold + DRAFT_MARGINS.get(guideline_id, DRAFT_MARGIN))
+        smiley = self._smiley_thresholds.get(guideline_id)
+        if smiley is not None and SMILEY.search(text):
+            threshold = min(threshold, smiley)
+        return threshold
 
     def _customer_bar(self, signal: str) -> float:
         """From which probability the customer's message counts as ``signal``."""
@@ -280,7 +297,7 @@ class OfflineReviewer:
         if guideline_id not in self.detector.guideline_ids:
             return False
         score = self.detector.sentence_scores(text)[guideline_id]
-        return score >= self._threshold(guideline_id, signals)
+        return score >= self._threshold(guideline_id, signals, text)
 
     def _check(
         self,
@@ -312,10 +329,9 @@ class OfflineReviewer:
                 lead = len(text) - len(text.lstrip())
                 hits.append(Hit(guideline.id, start + lead, start + len(text.rstrip())))
         if not excused and calls_for_it and guideline.id in self.detector.guideline_ids:
-            threshold = self._threshold(guideline.id, signals)
             for sentence, scores in scored:
-                if scores[guideline.id] < threshold or \
-                        len(sentence.text.split()) < FLAG_MIN_WORDS:
+                if scores[guideline.id] < self._threshold(guideline.id, signals, sentence.text) \
+                        or len(sentence.text.split()) < FLAG_MIN_WORDS:
                     continue
                 end = sentence.end
                 if not any(sentence.start <= h.start < end for h in hits):

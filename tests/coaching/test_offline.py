@@ -275,3 +275,38 @@ def test_what_could_only_have_been_done_before_is_no_next_step(reviewer, draft):
 def test_saying_i_will_handle_it_myself_is_taking_ownership(reviewer):
     draft = "Извините, что пришлось ходить между поддержками, — дальше этим займусь я сам."
     assert "ownership" not in ids(reviewer.review(draft, "Меня уже трижды переключали!"))
+
+
+MOCKING_SMILE = ("Hi Tom,\n\nWell done, you managed to find the settings page at last 😉\n"
+                 "The export button is at the top right.\n\nBest,\nAnna")
+
+
+def test_a_jab_with_a_smile_is_flagged_from_the_guidelines_smiley_threshold(reviewer):
+    context = "Where is the export button? I can't find it anywhere."
+    assert "stay-calm" in ids(reviewer.review(MOCKING_SMILE, context))
+    # The classifier alone scores this sentence under its usual threshold: without the
+    # guideline's smiley_threshold the draft passes.
+    guidelines = load_guidelines()
+    [calm] = [g for g in guidelines.guidelines if g.id == "stay-calm"]
+    plain = guidelines.model_copy(update={"guidelines": [
+        g if g.id != "stay-calm" else g.model_copy(update={"offline": g.offline.model_copy(
+            update={"smiley_threshold": None})}) for g in guidelines.guidelines]})
+    assert calm.offline.smiley_threshold is not None
+    assert "stay-calm" not in ids(OfflineReviewer(plain).review(MOCKING_SMILE, context))
+
+
+POLISH_ASCII_SMILE = (
+    "the classifier scores a Polish ':)' or ';)' as sarcasm on its own (1.00 for 'Nie ma "
+    "problemu, zdarza się każdemu :)'), with or without the smiley threshold")
+
+
+@pytest.mark.parametrize("draft", [
+    "Your new card is on its way and should arrive by Friday 🙂",
+    "Happy to help, and enjoy the rest of your weekend :blush:",
+    "Дякую, що написали, гарного вам дня 🙂 Повернення вже оформлено.",
+    "Dziękujemy za zgłoszenie 🙂 Zwrot 49 zł jest już na Pani koncie.",
+    pytest.param("Dziękuję za cierpliwość ;) Zwrot 49 zł jest już na koncie.",
+                 marks=pytest.mark.xfail(strict=True, reason=POLISH_ASCII_SMILE)),
+])
+def test_a_friendly_smile_is_not_a_jab(reviewer, draft):
+    assert "stay-calm" not in ids(reviewer.review(draft, "Thanks, where is my card?"))
