@@ -92,13 +92,23 @@ class ReviewRecorder:
         written = self.flush(timeout)
         with self._changed:
             self._closed = True
-            left = len(self._waiting) + self._writing
             self._changed.notify_all()
         if self._thread is not None:
             self._thread.join(1.0)
-        if not written:
+        with self._changed:
+            rest = [] if self._thread and self._thread.is_alive() else list(self._waiting)
+            self._waiting.clear()
+        if written and rest:  # added after the flush: the thread is gone, write them here
+            try:
+                self._write(rest)
+                rest = []
+            except Exception as exc:
+                log.warning("could not write reviews' statistics at shutdown (%s)",
+                            type(exc).__name__)
+        left = len(rest) if written else max(len(rest), self.pending())
+        if left:
             log.warning("%d reviews' statistics were not written before shutdown", left)
-        return written
+        return not left
 
     def _start(self) -> None:
         if self._thread is None:
