@@ -272,15 +272,18 @@ class OfflineReviewer:
         patterns: _PatternList = getattr(rules, which)
         return patterns.search(texts.draft, texts.lowered_draft, texts.present)
 
-    def _threshold(self, guideline_id: str, signals: CustomerSignals, text: str = "") -> float:
-        """The classifier score from which ``text`` (a sentence) is flagged."""
+    def _threshold(self, guideline_id: str, signals: CustomerSignals) -> float:
         threshold = self.detector.threshold(guideline_id)
         if guideline_id == "stay-calm" and signals.rude >= self._customer_bar("rude"):
             threshold = max(0.5, threshold - RUDE_CUSTOMER_EASING)
-        threshold = min(0.995, threshold + DRAFT_MARGINS.get(guideline_id, DRAFT_MARGIN))
+        return min(0.995, threshold + DRAFT_MARGINS.get(guideline_id, DRAFT_MARGIN))
+
+    def _bar(self, guideline_id: str, threshold: float, text: str) -> float:
+        """The score from which the sentence ``text`` is flagged: ``threshold``, or the
+        guideline's ``smiley_threshold`` when lower and the sentence has a smile in it."""
         smiley = self._smiley_thresholds.get(guideline_id)
-        if smiley is not None and SMILEY.search(text):
-            threshold = min(threshold, smiley)
+        if smiley is not None and smiley < threshold and SMILEY.search(text):
+            return smiley
         return threshold
 
     def _customer_bar(self, signal: str) -> float:
@@ -297,7 +300,7 @@ class OfflineReviewer:
         if guideline_id not in self.detector.guideline_ids:
             return False
         score = self.detector.sentence_scores(text)[guideline_id]
-        return score >= self._threshold(guideline_id, signals, text)
+        return score >= self._bar(guideline_id, self._threshold(guideline_id, signals), text)
 
     def _check(
         self,
@@ -329,8 +332,9 @@ class OfflineReviewer:
                 lead = len(text) - len(text.lstrip())
                 hits.append(Hit(guideline.id, start + lead, start + len(text.rstrip())))
         if not excused and calls_for_it and guideline.id in self.detector.guideline_ids:
+            threshold = self._threshold(guideline.id, signals)
             for sentence, scores in scored:
-                if scores[guideline.id] < self._threshold(guideline.id, signals, sentence.text) \
+                if scores[guideline.id] < self._bar(guideline.id, threshold, sentence.text) \
                         or len(sentence.text.split()) < FLAG_MIN_WORDS:
                     continue
                 end = sentence.end
