@@ -95,9 +95,11 @@ class ReviewRecorder:
             self._changed.notify_all()
         if self._thread is not None:
             self._thread.join(1.0)
+        rest: list[tuple[int, ReviewRecord, datetime]] = []
         with self._changed:
-            rest = [] if self._thread and self._thread.is_alive() else list(self._waiting)
-            self._waiting.clear()
+            if not (self._thread and self._thread.is_alive()):  # else it still owns them
+                rest = list(self._waiting)
+                self._waiting.clear()
         if written and rest:  # added after the flush: the thread is gone, write them here
             try:
                 self._write(rest)
