@@ -9,7 +9,7 @@ posted. Nothing here is ever logged but :meth:`ReviewJob.label`.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 JobKind = Literal["command", "reaction", "watch", "shortcut", "followup"]
@@ -57,12 +57,13 @@ class ReviewJob:
         return f"{self.kind} {self.key}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # A shallow copy: every field is plain JSON data, and asdict's deep copy was a tenth
+        # of the web process's CPU per request.
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReviewJob:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{k: v for k, v in data.items() if k in _FIELD_NAMES})
 
     def without_draft(self) -> ReviewJob:
         """The same job with the draft erased: what stays stored once the review is posted."""
@@ -74,6 +75,9 @@ class ReviewJob:
     def expired(self, now: float | None = None) -> bool:
         """True once the answer can no longer be useful to the person who asked."""
         return _age(self, now) >= GIVE_UP_AFTER_S
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(ReviewJob))
 
 
 def _age(job: ReviewJob, now: float | None) -> float:
