@@ -286,13 +286,15 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
 def _run_app(run, settings: Settings) -> int:  # noqa: ANN001
     from bot.coaching.guidelines import GuidelineError
     from bot.coaching.prompts import PromptError
+    from bot.messages import MessagesError
     from bot.settings import ConfigError
     from bot.storage import StorageError
     from bot.tips.catalog import TipsError
 
     try:
         return run()
-    except (ConfigError, StorageError, GuidelineError, PromptError, TipsError) as exc:
+    except (ConfigError, StorageError, GuidelineError, PromptError, TipsError,
+            MessagesError) as exc:
         raise CLIError(str(exc)) from None
 
 

@@ -25,7 +25,7 @@ from bot.coaching.llm import (
 from bot.coaching.offline import OfflineReviewer
 from bot.coaching.prompts import load_prompts
 from bot.coaching.review import Review
-from bot.messages import message
+from bot.messages import load_messages, message
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +80,14 @@ class Coach:
         """The offline coach when ``model`` is None, else the LLM with the offline fallback.
         ``waiting`` is entered while a thread waits for the model (see :class:`LLMReviewer`).
 
-        Raises GuidelineError or PromptError, naming the file, when a data file is broken.
+        Raises GuidelineError, PromptError or MessagesError, naming the file, when a data file
+        is broken.
         """
         guidelines = load_guidelines(guidelines_file)
+        # Read now, not by the first reviews: a burst of them after a deploy would each parse
+        # the file at once (~40 ms apiece, holding the interpreter lock), and a broken file
+        # should stop the start, not a review.
+        load_messages()
         if model is None:
             return cls(guidelines)
         return cls(guidelines, LLMReviewer(guidelines, load_prompts(), model, waiting=waiting))
