@@ -44,8 +44,8 @@ FETCH_POLL_S = 0.5
 STATEMENT_TIMEOUT_MS = 5_000
 #: Jobs go in through procrastinate's own deferring function, as one JSON parameter: psycopg
 #: writes procrastinate's array of composite values as text, escaping every field with a
-#: regular expression, which took ~40% of the web process's CPU in a burst of requests (yappi),
-#: while its requests waited for the interpreter lock.
+#: regular expression, which cost 0.3 ms of CPU per job in the web process (0.03 ms this way,
+#: in batches of 50), while the requests of the same burst waited for the interpreter lock.
 DEFER_JOBS = """
 SELECT unnest(procrastinate_defer_jobs_v1(ARRAY(
     SELECT ROW(%(queue)s, %(task)s, 0, job->>'lock', NULL, job->'args', NULL)

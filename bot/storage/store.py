@@ -55,7 +55,7 @@ class Storage:
         self.personal_data = PersonalDataStore(self.db, written_first=self.recorder.flush)
         self.digests = DigestRepository(self.db)
         # SQLAlchemy sets up the ORM classes on their first query otherwise: a first review
-        # after a deploy would pay for it (~15 ms), with the interpreter lock held.
+        # after a deploy would pay for it (6 ms), with the interpreter lock held.
         configure_mappers()
 
     @property
