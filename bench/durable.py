@@ -217,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                                            args.worker_nice)
         results["worker_nice"] = args.worker_nice
     print(table(results))
+    print(f"machine: {results['machine']['cpus']} CPUs; a fixed Python workload took "
+          f"{results['machine']['python_workload_ms']} ms (lower is faster)")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2))
     print(f"figures written to {args.json}")

@@ -263,7 +263,26 @@ def token_figures(tokens: TokenLog) -> dict:
 
 def machine() -> dict:
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(terse=True)}
+            "platform": platform.platform(terse=True),
+            "python_workload_ms": python_workload_ms()}
+
+
+def python_workload_ms(runs: int = 5) -> float:
+    """Milliseconds a fixed piece of pure-Python work takes here (the best of ``runs``): the
+    benchmark machines differ by more than half in speed from session to session, and the
+    latency figures only compare between runs on machines of about the same figure."""
+    payload = {"verdict": "needs_work", "findings": [{"guideline": "dont-argue",
+                                                       "quote": "As I already explained"}] * 8}
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        total = 0
+        for i in range(200_000):
+            total += i % 7
+        for _ in range(2_000):
+            json.loads(json.dumps(payload))
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
 
 
 def table(results: dict) -> str:
