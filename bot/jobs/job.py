@@ -77,7 +77,8 @@ class ReviewJob:
         return _age(self, now) >= GIVE_UP_AFTER_S
 
 
-_FIELD_NAMES = frozenset(f.name for f in fields(ReviewJob))
+# In declaration order, so a stored job reads the same in every process.
+_FIELD_NAMES = tuple(f.name for f in fields(ReviewJob))
 
 
 def _age(job: ReviewJob, now: float | None) -> float:
