@@ -17,7 +17,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 
@@ -25,12 +24,12 @@ from bot.coaching.coach import Coach
 from bot.jobs.queue import JobQueue
 from bot.jobs.slots import set_aside
 from bot.settings import ConfigError, Settings
-from bot.slack.app import LISTENER_THREADS, build_app
+from bot.slack.app import build_app
 from bot.slack.clients import RetryPolicy
 from bot.slack.http_server import EdgeLimits
 from bot.slack.install_check import InstallCheck, SlackUnreachable, check_token
 from bot.slack.logs import hide_response_urls
-from bot.slack.pools import WorkPool, started_pool
+from bot.slack.pools import WorkPool
 from bot.slack.server import MAX_BODY, WebApp, make_server, run_until
 from bot.slack.services import Services
 from bot.slack.tip_ticker import TipScheduler
@@ -64,7 +63,6 @@ class Runtime:
         self.ticker: TipScheduler | None = None
         self.install_check: InstallCheck | None = None
         self._review_pool: WorkPool | None = None
-        self._listener_pool: ThreadPoolExecutor | None = None
         self._stopped = False
 
     def start(self) -> Runtime:
@@ -87,10 +85,9 @@ class Runtime:
             )
             report_model_status(coach)
         self._review_pool = WorkPool(settings.workers, "review")
-        self._listener_pool = started_pool(LISTENER_THREADS, "listener")
         self.services = Services(coach=coach, storage=storage, settings=settings,
                                  pool=self._review_pool)
-        self.app = build_app(self.services, self._listener_pool)
+        self.app = build_app(self.services)
         self.jobs = open_jobs(self.services)
         workers = settings.workers if settings.serve_workers is None else settings.serve_workers
         if workers:
@@ -149,8 +146,6 @@ class Runtime:
             self.ticker.stop()
         if self._review_pool is not None and drained:
             self._review_pool.shutdown()
-        if self._listener_pool is not None:
-            self._listener_pool.shutdown(wait=drained, cancel_futures=True)
         if self._owns_storage and self.services is not None:
             self.services.storage.close()
         return drained

@@ -27,7 +27,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 # Threads the Runtime starts; none may outlive the test that started it.
-RUNTIME_THREADS = ("review", "listener", "tips-ticker", "slack-install-check", "test-server",
+RUNTIME_THREADS = ("review", "tips-ticker", "slack-install-check", "test-server",
                    "job-outbox",
                    "shutdown")
 

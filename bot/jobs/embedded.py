@@ -76,8 +76,10 @@ class EmbeddedQueue(JobQueue):
             self._queue.put(job.to_dict())
 
     def stored(self) -> int:
-        """Jobs stored and not yet finished (ready, running or waiting to retry)."""
-        return self._queue.ready_count() + self._queue.unack_count()
+        """Jobs stored and not yet finished (not taken yet, running or waiting to retry)."""
+        # qsize() counts the jobs not taken yet: ready_count() leaves out those never taken
+        # at all, which persist-queue stores with a status of their own ("inited").
+        return self._queue.qsize() + self._queue.unack_count()
 
     def start_workers(self, runner: JobRunner, concurrency: int) -> None:
         # One thread takes jobs from the file and hands them to a pool: a single reader, so a
@@ -120,6 +122,8 @@ class EmbeddedQueue(JobQueue):
         while not self._stopping.is_set():
             if not self._free.acquire(timeout=POLL_S):
                 continue
+            # Reading a job back costs interpreter time that a burst of acks needs more.
+            runner.wait_for_turn()
             item = self._next()
             if item is None:
                 self._free.release()

@@ -36,6 +36,9 @@ class JobRunner(Protocol):
 
     def give_up(self, job: ReviewJob, reason: str) -> None: ...
 
+    def wait_for_turn(self) -> None:
+        """Block while the process has more urgent work than jobs (answering requests)."""
+
 
 def retry_delay(attempt: int, hint: float | None = None, longest: float = 60.0) -> float:
     """Seconds before attempt ``attempt + 1``: the hint if given, else jittered doubling."""

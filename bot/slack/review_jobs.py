@@ -55,9 +55,12 @@ class ReviewJobRunner:
 
     # -- the queue's side ---------------------------------------------------------------------
 
-    def run(self, job: ReviewJob, *, resumed: bool) -> None:
+    def wait_for_turn(self) -> None:
         # In the web process, reviews give way while a burst of requests is being answered.
         self.services.ack_first.wait_for_quiet()
+
+    def run(self, job: ReviewJob, *, resumed: bool) -> None:
+        self.wait_for_turn()
         with self.slots.hold():
             self._run(job, resumed)
 

@@ -47,6 +47,9 @@ class Recorder:
         self.gave_up.append(job.key)
         self.done.set()
 
+    def wait_for_turn(self) -> None:
+        pass
+
 
 def wait_for(check, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
@@ -103,6 +106,23 @@ def test_the_embedded_queue_retries_a_job_that_asks_to_run_later(tmp_path):
     reopened.stop(1)  # its outbox thread too
 
 
+def test_the_embedded_queue_reads_no_job_until_the_runner_gives_it_a_turn(tmp_path):
+    # In serve, a burst of acks needs the interpreter more than reading jobs back does.
+    queue = EmbeddedQueue(tmp_path / "jobs")
+    runner = Recorder()
+    turn = threading.Event()
+    runner.wait_for_turn = turn.wait
+    queue.start_workers(runner, 2)
+    queue.defer(command_job())
+    wait_for(lambda: queue.stored() == 1)
+    time.sleep(0.5)
+    assert runner.ran == [] and queue.stored() == 1
+    turn.set()
+    wait_for(runner.done.is_set)
+    queue.stop(5)
+    assert runner.ran == [("command:t1", False)]
+
+
 def test_a_job_past_its_time_is_given_up_and_the_runner_told(tmp_path):
     queue = EmbeddedQueue(tmp_path / "jobs")
     runner = Recorder(fail_first=100)
@@ -118,6 +138,7 @@ def test_jobs_left_by_a_stopped_process_run_at_the_next_start_and_lose_their_dra
     for n in range(3):
         first.defer(command_job(f"k{n}"))
     first.outbox.close(5)
+    assert first.stored() == 3  # none taken yet, and every one counted
     first.stop(1)  # no workers ever started: as if the process died before running them
     assert DRAFT.encode() in _file_bytes(tmp_path / "jobs")
 

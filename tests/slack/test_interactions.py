@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
+
+from tests.fakes.http import Response
 
 BAD_DRAFT = "As I already explained, the refund for order #48213 takes 5 days."
 
@@ -91,3 +94,26 @@ def test_app_home_warns_admins_of_a_retiring_model_and_no_one_else(app, slack):
     app.event({"type": "app_home_opened", "user": "UADMIN", "tab": "home"})
     text = published_text(slack)
     assert "For workspace admins" in text and "2027-01-14" in text and "gpt-6-luna" in text
+
+
+def test_opening_app_home_is_acknowledged_before_the_view_is_published(app, slack):
+    # Listeners run in the request's own thread, so anything slow must be handed over:
+    # here Slack takes 1.5 s to answer views.publish, and the ack must not wait for it.
+    slack.fault("views.publish", Response(200, {"ok": True}, delay=1.5))
+    reply = app.event({"type": "app_home_opened", "user": "UANNA", "tab": "home"})
+    acked_at = time.monotonic()
+    assert reply.status == 200
+    [publish] = slack.wait_for("views.publish")
+    assert acked_at < publish.at + 1.5
+
+
+def test_a_vote_is_acknowledged_before_its_thanks_are_posted(app, slack):
+    app.command(BAD_DRAFT)
+    [review] = slack.wait_for("response_url")
+    buttons = next(b for b in review.args["blocks"] if b["type"] == "actions")
+    slack.fault("response_url", Response(200, "ok", delay=1.5))
+    reply = click(app, int(buttons["elements"][0]["value"]), "feedback_helpful")
+    acked_at = time.monotonic()
+    assert reply.status == 200
+    thanks = slack.wait_for("response_url", count=2)[1]
+    assert acked_at < thanks.at + 1.5

@@ -32,3 +32,26 @@ def test_a_steady_stream_of_requests_only_delays_work_by_max_wait():
     gate.request_started()  # never finishes
     waited = timed_wait(gate)
     assert 0.3 <= waited < 0.6
+
+
+def test_every_waiting_review_starts_once_requests_settle():
+    gate = AckFirst(max_wait=5.0, settle=0.05)
+    gate.request_started()
+    began: list[float] = []
+
+    def review() -> None:
+        gate.wait_for_quiet()
+        began.append(time.monotonic())
+
+    waiting = [threading.Thread(target=review) for _ in range(30)]
+    for thread in waiting:
+        thread.start()
+    time.sleep(0.2)
+    finished = time.monotonic()
+    gate.request_finished()
+    for thread in waiting:
+        thread.join(5)
+    assert len(began) == 30
+    # none before the requests had settled, and none held back to the five-second limit
+    assert min(began) >= finished + 0.05
+    assert max(began) < finished + 2.0

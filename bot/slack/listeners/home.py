@@ -21,13 +21,19 @@ def register(app: App, services: Services) -> None:
     def on_home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        user = event.get("user", "")
-        view = home_view(services, context.team_id or "", user,
-                         operator_note=_operator_note(services, client, user))
-        try:
-            client.views_publish(user_id=user, view=view)
-        except SlackApiError as exc:
-            log.warning("views.publish failed: %s", exc.response.get("error"))
+        # The event is acknowledged when this returns: the queries and views.publish wait.
+        services.in_background(publish_home, services, client, context.team_id or "",
+                               event.get("user", ""))
+
+
+def publish_home(services: Services, client: WebClient, team_id: str, user: str) -> None:
+    """Build the user's Home tab and publish it."""
+    view = home_view(services, team_id, user,
+                     operator_note=_operator_note(services, client, user))
+    try:
+        client.views_publish(user_id=user, view=view)
+    except SlackApiError as exc:
+        log.warning("views.publish failed: %s", exc.response.get("error"))
 
 
 def _operator_note(services: Services, client: WebClient, user: str) -> str | None:

@@ -32,7 +32,8 @@ def register(app: App, services: Services) -> None:
     @app.action(FORGET_CANCEL)
     def cancel_forget(ack: Ack, respond: Respond) -> None:
         ack()
-        respond(replace_original=True, **notice("Nothing was deleted."))
+        services.in_background(
+            lambda: respond(replace_original=True, **notice("Nothing was deleted.")))
 
 
 def show_my_data(services: Services, command: dict, respond: Respond) -> None:
