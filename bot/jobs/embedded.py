@@ -7,6 +7,11 @@ not posted reviews run at the next start". It keeps its own file next to the dat
 queue writes never wait behind the app's writers for SQLite's single write lock, and it needs
 no migration. One process owns the file: this is the embedded ``serve``, not a shared queue
 (that is :mod:`bot.jobs.postgres`).
+
+The file is the durable record; it is read back only for what an earlier process left. A job
+this process stores is handed to its workers in memory as soon as it is written, so a burst of
+drafts costs no second trip through SQLite (and no reading while acks are waiting). Its row
+stays in the file, untaken, until the job is finished: a crash leaves it for the next start.
 """
 
 from __future__ import annotations
@@ -62,9 +67,14 @@ class EmbeddedQueue(JobQueue):
                                      serializer=json_serializer)
         _write_ahead(self._queue)
         self._opened_at = time.time()
-        self._waiting: list[_Waiting] = []  # jobs to try again, still unacked in the file
+        # Jobs to run, by when: those stored by this process, left-overs, retries.
+        self._waiting: list[_Waiting] = []
         self._seq = itertools.count()
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._in_memory: set[int] = set()  # rows handed over in memory, not to read back
+        self._handing_over = False  # True once workers run: new jobs go to them in memory
+        self._unfinished = self._queue.qsize() + self._queue.unack_count()
         self._stopping = threading.Event()
         self._pool: ThreadPoolExecutor | None = None
         self._dispatcher: threading.Thread | None = None
@@ -72,20 +82,26 @@ class EmbeddedQueue(JobQueue):
         super().__init__()
 
     def _store(self, jobs: list[ReviewJob]) -> None:
-        for job in jobs:
-            self._queue.put(job.to_dict())
+        with self._changed:
+            for job in jobs:
+                pqid = self._queue.put(job.to_dict())
+                self._unfinished += 1
+                if self._handing_over:
+                    self._in_memory.add(pqid)
+                    heapq.heappush(self._waiting, _Waiting(0.0, next(self._seq), pqid, job, 0))
+            self._changed.notify()
 
     def stored(self) -> int:
-        """Jobs stored and not yet finished (not taken yet, running or waiting to retry)."""
-        # qsize() counts the jobs not taken yet: ready_count() leaves out those never taken
-        # at all, which persist-queue stores with a status of their own ("inited").
-        return self._queue.qsize() + self._queue.unack_count()
+        """Jobs stored and not yet finished (not started, running or waiting to retry)."""
+        with self._lock:
+            return self._unfinished
 
     def start_workers(self, runner: JobRunner, concurrency: int) -> None:
-        # One thread takes jobs from the file and hands them to a pool: a single reader, so a
-        # new job wakes one thread, not every idle worker.
+        # One thread hands jobs to a pool: a new job wakes one thread, not every idle worker.
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="review-job")
         self._free = threading.Semaphore(concurrency)
+        with self._lock:
+            self._handing_over = True
         self._dispatcher = threading.Thread(target=self._dispatch, args=(runner,),
                                             name="review-jobs", daemon=True)
         self._dispatcher.start()
@@ -119,15 +135,16 @@ class EmbeddedQueue(JobQueue):
     # -- workers ----------------------------------------------------------------------------
 
     def _dispatch(self, runner: JobRunner) -> None:
+        self._take_left_overs()
         while not self._stopping.is_set():
             if not self._free.acquire(timeout=POLL_S):
                 continue
-            # Reading a job back costs interpreter time that a burst of acks needs more.
-            runner.wait_for_turn()
             item = self._next()
             if item is None:
                 self._free.release()
                 continue
+            # A review started now would take interpreter time from acks still waiting.
+            runner.wait_for_turn()
             self._pool.submit(self._run_and_free, runner, item)
 
     def _run_and_free(self, runner: JobRunner, item: _Waiting) -> None:
@@ -136,18 +153,33 @@ class EmbeddedQueue(JobQueue):
         finally:
             self._free.release()
 
+    def _take_left_overs(self) -> None:
+        """Read back the jobs stored before the workers started (by an earlier process that
+        died or stopped, or by this one), skipping those already handed over in memory."""
+        while not self._stopping.is_set():
+            try:
+                raw = self._queue.get(block=False, raw=True)
+            except Empty:
+                return
+            with self._changed:
+                if raw["pqid"] in self._in_memory:
+                    continue  # now "unack" in the file; acked when its run finishes
+                job = ReviewJob.from_dict(raw["data"])
+                # A job stored before this process opened the file was left by one that died.
+                attempt = 1 if job.acked_at < self._opened_at else 0
+                heapq.heappush(self._waiting,
+                               _Waiting(0.0, next(self._seq), raw["pqid"], job, attempt))
+                self._changed.notify()
+
     def _next(self) -> _Waiting | None:
-        with self._lock:
+        """The next job that is due, waiting up to one poll for one."""
+        with self._changed:
+            if not self._waiting or self._waiting[0].due > time.monotonic():
+                wait = self._waiting[0].due - time.monotonic() if self._waiting else POLL_S
+                self._changed.wait(min(POLL_S, max(0.0, wait)))
             if self._waiting and self._waiting[0].due <= time.monotonic():
                 return heapq.heappop(self._waiting)
-        try:
-            raw = self._queue.get(block=True, timeout=POLL_S, raw=True)
-        except Empty:
-            return None
-        job = ReviewJob.from_dict(raw["data"])
-        # A job stored before this process opened the file was left by one that died.
-        attempt = 1 if job.acked_at < self._opened_at else 0
-        return _Waiting(0.0, next(self._seq), raw["pqid"], job, attempt)
+        return None
 
     def _run(self, runner: JobRunner, item: _Waiting) -> None:
         job = item.job
@@ -171,9 +203,10 @@ class EmbeddedQueue(JobQueue):
             return
         delay = retry_delay(item.attempt, hint)
         log.warning("review job %s will run again in %.1fs: %s", item.job.label(), delay, reason)
-        with self._lock:
+        with self._changed:
             heapq.heappush(self._waiting, _Waiting(time.monotonic() + delay, next(self._seq),
                                                    item.pqid, item.job, item.attempt + 1))
+            self._changed.notify()
 
     def _give_up(self, runner: JobRunner, item: _Waiting, reason: str) -> None:
         try:
@@ -187,6 +220,8 @@ class EmbeddedQueue(JobQueue):
             self._queue.update(item.job.without_draft().to_dict(), id=item.pqid)
         self._queue.ack(id=item.pqid)
         with self._lock:
+            self._in_memory.discard(item.pqid)
+            self._unfinished -= 1
             self._finished += 1
             tidy = self._finished % 200 == 0
         if tidy:  # finished jobs are of no further use; keep the file small

@@ -37,7 +37,8 @@ class JobRunner(Protocol):
     def give_up(self, job: ReviewJob, reason: str) -> None: ...
 
     def wait_for_turn(self) -> None:
-        """Block while the process has more urgent work than jobs (answering requests)."""
+        """Block while the process has more urgent work than starting a job (answering a
+        burst of requests)."""
 
 
 def retry_delay(attempt: int, hint: float | None = None, longest: float = 60.0) -> float:

@@ -106,8 +106,25 @@ def test_the_embedded_queue_retries_a_job_that_asks_to_run_later(tmp_path):
     reopened.stop(1)  # its outbox thread too
 
 
-def test_the_embedded_queue_reads_no_job_until_the_runner_gives_it_a_turn(tmp_path):
-    # In serve, a burst of acks needs the interpreter more than reading jobs back does.
+def test_jobs_stored_by_the_running_process_each_run_once(tmp_path):
+    queue = EmbeddedQueue(tmp_path / "jobs")
+    for n in range(5):  # stored before the workers start: read back from the file
+        queue.defer(command_job(f"early{n}"))
+    wait_for(lambda: queue.stored() == 5)
+    runner = Recorder()
+    queue.start_workers(runner, 4)
+    for n in range(30):  # stored while they run: handed over in memory
+        queue.defer(command_job(f"late{n}"))
+    wait_for(lambda: len(runner.ran) == 35 and queue.stored() == 0)
+    time.sleep(0.3)  # a job run twice would show up by now
+    queue.stop(5)
+    assert sorted(key for key, _ in runner.ran) == sorted(
+        [f"early{n}" for n in range(5)] + [f"late{n}" for n in range(30)])
+    assert not any(resumed for _, resumed in runner.ran)
+
+
+def test_the_embedded_queue_starts_no_job_until_the_runner_gives_it_a_turn(tmp_path):
+    # In serve, a burst of acks needs the interpreter more than starting reviews does.
     queue = EmbeddedQueue(tmp_path / "jobs")
     runner = Recorder()
     turn = threading.Event()
@@ -116,11 +133,36 @@ def test_the_embedded_queue_reads_no_job_until_the_runner_gives_it_a_turn(tmp_pa
     queue.defer(command_job())
     wait_for(lambda: queue.stored() == 1)
     time.sleep(0.5)
-    assert runner.ran == [] and queue.stored() == 1
+    assert runner.ran == []
     turn.set()
     wait_for(runner.done.is_set)
     queue.stop(5)
     assert runner.ran == [("command:t1", False)]
+
+
+def test_a_job_handed_over_in_memory_runs_again_if_its_process_dies(tmp_path):
+    stuck = threading.Event()
+
+    class DiesMidReview(Recorder):
+        def run(self, job: ReviewJob, *, resumed: bool) -> None:
+            super().run(job, resumed=resumed)
+            stuck.wait(10)  # the process "dies" here: the review never finishes
+            raise TryLater("too late", 60)
+
+    first = EmbeddedQueue(tmp_path / "jobs")
+    dying = DiesMidReview()
+    first.start_workers(dying, 4)
+    first.defer(command_job("k1"))
+    wait_for(lambda: len(dying.ran) == 1)
+
+    second = EmbeddedQueue(tmp_path / "jobs")  # the next start, on the same file
+    runner = Recorder()
+    second.start_workers(runner, 2)
+    wait_for(runner.done.is_set)
+    stuck.set()
+    second.stop(5)
+    first.stop(1)
+    assert runner.ran == [("k1", True)]
 
 
 def test_a_job_past_its_time_is_given_up_and_the_runner_told(tmp_path):
