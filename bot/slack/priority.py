@@ -16,8 +16,8 @@ class AckFirst:
     """Counts requests in flight; review work waits (briefly) until they have settled.
 
     Only one waiting thread at a time watches the clock; the others queue on a lock, so a
-    burst of requests wakes nobody. (Waking every waiting review whenever a request finished
-    cost as much interpreter time, mid-burst, as answering the requests.)
+    burst of requests wakes nobody: waking every waiting review whenever the count of
+    requests fell to zero took the interpreter from the requests still being answered.
     """
 
     def __init__(self, max_wait: float = 0.2, settle: float = 0.02) -> None:
