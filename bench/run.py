@@ -267,13 +267,15 @@ def machine() -> dict:
             "python_workload_ms": python_workload_ms()}
 
 
-def python_workload_ms(runs: int = 5) -> float:
-    """Milliseconds a fixed piece of pure-Python work takes here (the best of ``runs``): the
-    benchmark machines differ by more than half in speed from session to session, and the
-    latency figures only compare between runs on machines of about the same figure."""
+def python_workload_ms(runs: int = 5, *, typical: bool = False) -> float:
+    """Milliseconds a fixed piece of pure-Python work takes here (the best of ``runs``, or
+    with ``typical`` their median): the benchmark machines differ by more than half in speed
+    from session to session, and the latency figures only compare between runs on machines of
+    about the same figure. The best shows the machine's speed; the median also shows a
+    machine that is slowed down for now (another guest's load on the same host)."""
     payload = {"verdict": "needs_work", "findings": [{"guideline": "dont-argue",
                                                        "quote": "As I already explained"}] * 8}
-    best = float("inf")
+    timings = []
     for _ in range(runs):
         started = time.perf_counter()
         total = 0
@@ -281,8 +283,9 @@ def python_workload_ms(runs: int = 5) -> float:
             total += i % 7
         for _ in range(2_000):
             json.loads(json.dumps(payload))
-        best = min(best, time.perf_counter() - started)
-    return round(best * 1000, 1)
+        timings.append(time.perf_counter() - started)
+    chosen = statistics.median(timings) if typical else min(timings)
+    return round(chosen * 1000, 1)
 
 
 def table(results: dict) -> str:
