@@ -206,9 +206,9 @@ class Database:
         """A plain connection for one read on a hot path. It skips this process's writers'
         lock, so a burst of reviews does not queue its reads behind its own writes in Python;
         on SQLite the read still begins IMMEDIATE (``on_begin``): a DEFERRED read was measured
-        and made the durable benchmark's end-to-end figures worse (README, "Durable review
-        jobs"). On PostgreSQL it reads in autocommit: one round trip instead of three (BEGIN,
-        the query, and the ROLLBACK when the connection goes back)."""
+        and made the durable benchmark's end-to-end figures worse (docs/benchmarks-durable.md,
+        sessions 5 and 7). On PostgreSQL it reads in autocommit: one round trip instead of
+        three (BEGIN, the query, and the ROLLBACK when the connection goes back)."""
         with self.engine.connect() as connection:
             if self.dialect == "postgresql":
                 connection = connection.execution_options(isolation_level="AUTOCOMMIT")
