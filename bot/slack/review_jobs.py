@@ -35,8 +35,8 @@ from bot.slack.services import Services
 log = logging.getLogger(__name__)
 
 GAVE_UP = (
-    ":warning: Sorry, I couldn't finish reviewing your draft: Slack or my database was "
-    "unavailable for too long. Please ask again."
+    ":warning: Sorry, I couldn't finish this review: Slack or my database was unavailable for "
+    "too long. Please ask again."
 )
 
 
@@ -84,7 +84,15 @@ class ReviewJobRunner:
             return
         log.warning("gave up review job %s: %s", job.label(), reason)
         try:
-            self._presenter(job, self._target(job)).fail(GAVE_UP)
+            target = self._target(job)
+            if target.kind == "thread":
+                # An earlier try may have left "Reviewing…" in the thread: it must not spin
+                # for good. That note is public, so the person is also told privately.
+                target = replace(target, placeholder_ts=self._placeholder(job, target))
+            presenter = self._presenter(job, target)
+            presenter.fail(GAVE_UP)
+            if target.kind == "thread" and target.placeholder_ts:
+                presenter.refuse(GAVE_UP)
         except Exception as exc:
             log.warning("could not tell the user about review job %s either: %s",
                         job.label(), type(exc).__name__)

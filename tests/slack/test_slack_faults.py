@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from bot.jobs.job import GIVE_UP_AFTER_S, ReviewJob
+from bot.slack.blocks import working_message
 from tests.slack.test_reactions import reaction
 
 BAD_DRAFT = "As I already explained, the refund for order #48213 takes 5 days."
@@ -126,6 +128,41 @@ def test_reading_the_message_through_a_fault(app, slack):
     app.event(reaction("C1", ts))
     [update] = slack.wait_for("chat.update")
     assert carries_review(update)
+
+
+def test_a_reaction_given_up_clears_its_placeholder_and_tells_the_reactor_privately(app, slack,
+                                                                                    logs):
+    ts = slack.add_message("C1", BAD_DRAFT)
+    # A process that died half an hour ago had posted "Reviewing…" in the thread.
+    placeholder = "1700000000.900000"
+    slack.messages["C1"].append({"type": "message", "user": "UBOT", "bot_id": "BBOT",
+                                 "ts": placeholder, "thread_ts": ts,
+                                 "text": working_message()["text"]})
+    slack.server_error("conversations.history", times=4)  # this try fails, retries and all
+    app.services.defer(ReviewJob(kind="reaction", key="Ev-late", team_id="T1", channel_id="C1",
+                                 user_id="ULEAD", ts=ts,
+                                 acked_at=time.time() - GIVE_UP_AFTER_S - 1))
+    [ephemeral] = slack.wait_for("chat.postEphemeral")
+    assert ephemeral.args["user"] == "ULEAD" and "couldn't finish" in ephemeral.args["text"]
+    [update] = slack.calls_to("chat.update")
+    assert update.args["ts"] == placeholder and "couldn't finish" in update.args["text"]
+    assert not app.model.requests
+    assert any(r.levelno == logging.WARNING and "gave up review job reaction Ev-late"
+               in r.getMessage() for r in logs.records)
+
+
+def test_a_command_given_up_after_its_response_url_expired_is_told_privately(app, slack):
+    slack.expire("response_url", times=2)
+    slack.server_error("chat.postEphemeral", times=4)  # this try cannot reach anyone
+    slack.server_error("chat.postMessage", times=4)
+    app.services.defer(ReviewJob(kind="command", key="cmd-late", team_id="T1", channel_id="C1",
+                                 user_id="UAGENT", draft=BAD_DRAFT,
+                                 response_url=slack.response_url("late"),
+                                 acked_at=time.time() - GIVE_UP_AFTER_S - 1))
+    ephemerals = slack.wait_for("chat.postEphemeral", count=5)
+    assert carries_review(ephemerals[0])  # the try that failed
+    assert "couldn't finish" in ephemerals[-1].args["text"]
+    assert ephemerals[-1].args["user"] == "UAGENT"
 
 
 # --- watched channels ---------------------------------------------------------------------
