@@ -123,9 +123,9 @@ def run_embedded(bench: DurableBench, latency: float) -> dict:
 
 
 def typical_speed() -> float:
-    """The fixed workload's median time, taken between phases: a figure well above the best
-    the machine printed at the start means the phase before it ran on a slowed-down machine
-    (the same code has given half the reviews per CPU-second at such moments)."""
+    """The fixed workload's median time, taken between phases. A figure well above the best
+    the machine printed at the start means it was slowed down at that moment; a usual figure
+    does not prove the phases around it were not (see the README's durable figures)."""
     return python_workload_ms(typical=True)
 
 
