@@ -209,14 +209,21 @@ class ThreadReply:
         self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
 
     def fail(self, text: str) -> None:
-        if self.target.placeholder_ts:
-            try:
-                self.delivery.update(self.target.channel_id, self.target.placeholder_ts,
-                                     notice(text))
-                return
-            except DeliveryError as exc:
-                log.warning("could not replace a placeholder: %s", exc)
-        self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
+        if not self.replace_placeholder(text):
+            self.delivery.privately(self.target.channel_id, self.target.user_id, notice(text))
+
+    def replace_placeholder(self, text: str) -> bool:
+        """Put ``text`` where "Reviewing…" is; False (with a log line) if there is none or
+        Slack refused."""
+        if not self.target.placeholder_ts:
+            return False
+        try:
+            self.delivery.update(self.target.channel_id, self.target.placeholder_ts,
+                                 notice(text))
+            return True
+        except DeliveryError as exc:
+            log.warning("could not replace a placeholder: %s", exc)
+            return False
 
 
 class WatchReply:

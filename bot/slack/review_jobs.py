@@ -29,7 +29,7 @@ from bot.slack.clients import RetryPolicy
 from bot.slack.delivery import api_error
 from bot.slack.drafts import DraftRequest, plain_text
 from bot.slack.fetch import FetchedMessage, explain, fetch_message, fetch_parent
-from bot.slack.presenters import Presenter, ReplyTo, presenter_for
+from bot.slack.presenters import Presenter, ReplyTo, ThreadReply, presenter_for
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -87,12 +87,14 @@ class ReviewJobRunner:
             target = self._target(job)
             if target.kind == "thread":
                 # An earlier try may have left "Reviewing…" in the thread: it must not spin
-                # for good. That note is public, so the person is also told privately.
+                # for good. That note is public, so the person is told privately as well.
                 target = replace(target, placeholder_ts=self._placeholder(job, target))
             presenter = self._presenter(job, target)
-            presenter.fail(GAVE_UP)
-            if target.kind == "thread" and target.placeholder_ts:
+            if isinstance(presenter, ThreadReply):
+                presenter.replace_placeholder(GAVE_UP)
                 presenter.refuse(GAVE_UP)
+            else:
+                presenter.fail(GAVE_UP)
         except Exception as exc:
             log.warning("could not tell the user about review job %s either: %s",
                         job.label(), type(exc).__name__)

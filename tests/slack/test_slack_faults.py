@@ -151,6 +151,27 @@ def test_a_reaction_given_up_clears_its_placeholder_and_tells_the_reactor_privat
                in r.getMessage() for r in logs.records)
 
 
+def test_a_given_up_reaction_whose_placeholder_cannot_be_edited_tells_the_reactor_once(
+        app, slack, logs):
+    ts = slack.add_message("C1", BAD_DRAFT)
+    placeholder = "1700000000.900000"
+    slack.messages["C1"].append({"type": "message", "user": "UBOT", "bot_id": "BBOT",
+                                 "ts": placeholder, "thread_ts": ts,
+                                 "text": working_message()["text"]})
+    slack.server_error("conversations.history", times=4)
+    slack.fail("chat.update", "cant_update_message", times=4)
+    app.services.defer(ReviewJob(kind="reaction", key="Ev-stuck", team_id="T1", channel_id="C1",
+                                 user_id="ULEAD", ts=ts,
+                                 acked_at=time.time() - GIVE_UP_AFTER_S - 1))
+    slack.wait_for("chat.postEphemeral")
+    time.sleep(0.5)  # a second note would follow at once
+    [ephemeral] = slack.calls_to("chat.postEphemeral")
+    assert ephemeral.args["user"] == "ULEAD" and "couldn't finish" in ephemeral.args["text"]
+    assert [u.args["ts"] for u in slack.calls_to("chat.update")] == [placeholder]
+    assert any(r.levelno == logging.WARNING and "could not replace a placeholder"
+               in r.getMessage() for r in logs.records)
+
+
 def test_a_command_given_up_after_its_response_url_expired_is_told_privately(app, slack):
     slack.expire("response_url", times=2)
     slack.server_error("chat.postEphemeral", times=4)  # this try cannot reach anyone
